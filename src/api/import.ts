@@ -1,0 +1,137 @@
+/**
+ * `fv import <file> --table t`: sets the working state of a table from a
+ * file. Modes: replace (the file is the table), append (add rows; keys must
+ * be new), upsert (rows replace those with the same key, others are added).
+ * Nothing is committed; chunks are written to the object store and the
+ * working state points at the new manifest.
+ */
+import { FvError } from '../errors/FvError.js';
+import { formatFromName } from '../table/formats/format.js';
+import type { InputFormat } from '../table/formats/format.js';
+import { readInput } from '../table/formats/read-input.js';
+import type { TableManifest, TableSchema } from '../table/manifest.js';
+import { encodeManifest, manifestSchema } from '../table/manifest.js';
+import { keyIndexes, sortOrderByKey } from '../table/sort.js';
+import type { TableData } from '../table/table-data.js';
+import { concatTables, takeRows } from '../table/table-data.js';
+import { readWholeTable } from '../table/table-reader.js';
+import { writeTable } from '../table/table-writer.js';
+import type { Field, FvType } from '../table/types.js';
+import { sameType, typeToString } from '../table/types.js';
+import { checkTableName } from '../versioning/layout.js';
+import { saveWorking } from '../versioning/working.js';
+import type { RepoContext } from './context.js';
+
+export type ImportMode = 'replace' | 'append' | 'upsert';
+
+export interface ImportOptions {
+  table: string;
+  key?: string[];
+  time?: string;
+  format?: string;
+  mode?: ImportMode;
+  types?: Map<string, FvType>;
+  schema?: Field[];
+}
+
+export interface ImportResult {
+  table: string;
+  rows: number;
+  columns: { name: string; type: string }[];
+  key: string[];
+  time: string | null;
+  chunks: number;
+  contentHash: string;
+  /** Rows in the table before the import (0 when new). */
+  previousRows: number;
+}
+
+function sameFields(a: Field[], b: Field[]): boolean {
+  return a.length === b.length && a.every((f, i) => f.name === b[i]!.name && sameType(f.type, b[i]!.type));
+}
+
+export async function importTable(ctx: RepoContext, file: string, opts: ImportOptions): Promise<ImportResult> {
+  const table = checkTableName(opts.table);
+  const mode = opts.mode ?? 'replace';
+  const format: InputFormat = formatFromName(file, opts.format, file === '-' ? 'csv' : null);
+  return ctx.withLock('import', async () => {
+    const ws = await ctx.working();
+    const existingOid = ws.tables.get(table);
+    const existing: TableManifest | null = existingOid ? await ctx.manifest(existingOid, table) : null;
+    const oldSchema = existing ? manifestSchema(existing) : null;
+    // Appends and upserts read the file under the table's schema, so a file
+    // that happens to infer differently (an all-empty column) still fits.
+    const schemaForRead = opts.schema ?? (mode !== 'replace' && oldSchema && !opts.types ? oldSchema.fields : undefined);
+    const input = await readInput({ format, file, types: opts.types, schema: schemaForRead });
+    const name = file === '-' ? '<stdin>' : file;
+    const key = opts.key ?? oldSchema?.key ?? [];
+    const time = opts.time ?? (opts.key === undefined ? oldSchema?.time ?? null : null);
+    const schema: TableSchema = { fields: input.data.fields, key, time };
+    validateSchema(schema, name);
+    let data: TableData = input.data;
+    let rowLabel = input.rowLabel;
+    if (mode !== 'replace' && existing && oldSchema) {
+      if (!sameFields(oldSchema.fields, data.fields)) {
+        throw new FvError('SCHEMA_MISMATCH', `${name}: columns do not match table ${table} (${oldSchema.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(', ')})`, { hint: 'use --mode replace to change the schema' });
+      }
+      if (key.join('\0') !== oldSchema.key.join('\0')) throw new FvError('SCHEMA_MISMATCH', `table ${table} is keyed on (${oldSchema.key.join(', ')}); --${mode} cannot change the key`);
+      if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
+      const old = await readWholeTable(ctx.git, existing);
+      const n = old.rowCount;
+      if (mode === 'append') {
+        data = concatTables(data.fields, [old, data]);
+      } else {
+        data = upsert(old, data, key, name, input.rowLabel);
+      }
+      rowLabel = (r) => (r < n ? `existing row ${r + 1}` : input.rowLabel(r - n));
+    } else if (mode === 'upsert' && key.length === 0) {
+      throw new FvError('BAD_USAGE', '--mode upsert needs --key');
+    }
+    if (key.length > 0) {
+      const order = sortOrderByKey(data, keyIndexes(data, key, name), name, rowLabel);
+      data = takeRows(data, order);
+    }
+    // Keep the table's chunking while its schema is unchanged, so unchanged rows keep their chunks.
+    const chunking = existing && oldSchema && sameFields(oldSchema.fields, data.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
+    const manifest = await writeTable(data, schema, ctx.git, chunking);
+    const manifestOid = await ctx.git.writeBlob(encodeManifest(manifest));
+    ws.tables.set(table, manifestOid);
+    await saveWorking(ctx.git, ws);
+    return {
+      table,
+      rows: manifest.rows,
+      columns: manifest.fields,
+      key,
+      time,
+      chunks: manifest.chunks.length,
+      contentHash: manifest.content_hash,
+      previousRows: existing?.rows ?? 0,
+    };
+  });
+}
+
+function validateSchema(s: TableSchema, name: string): void {
+  const names = s.fields.map((f) => f.name);
+  for (const k of s.key) if (!names.includes(k)) throw new FvError('UNKNOWN_COLUMN', `${name}: key column "${k}" does not exist`, { hint: `columns: ${names.join(', ')}` });
+  if (new Set(s.key).size !== s.key.length) throw new FvError('BAD_USAGE', `--key lists a column twice`);
+  if (s.time !== null) {
+    const f = s.fields.find((x) => x.name === s.time);
+    if (!f) throw new FvError('UNKNOWN_COLUMN', `${name}: time column "${s.time}" does not exist`, { hint: `columns: ${names.join(', ')}` });
+    if (!['timestamp', 'date32', 'int64', 'int32'].includes(f.type.kind)) throw new FvError('TYPE_ERROR', `${name}: time column "${s.time}" is ${typeToString(f.type)}; it must be a timestamp, a date or an integer`);
+  }
+  if (names.length === 0) throw new FvError('BAD_INPUT', `${name}: no columns`);
+}
+
+/** Rows of `incoming` replace rows of `old` with the same key; the rest are added. */
+function upsert(old: TableData, incoming: TableData, key: string[], name: string, label: (r: number) => string): TableData {
+  const kIn = keyIndexes(incoming, key, name);
+  // Sorting the incoming rows also rejects duplicate keys within the file.
+  sortOrderByKey(incoming, kIn, name, label);
+  const kOld = keyIndexes(old, key, name);
+  const keyString = (t: TableData, idx: number[], r: number): string => idx.map((i) => String(t.columns[i]![r])).join('\0');
+  const replaced = new Set<string>();
+  for (let r = 0; r < incoming.rowCount; r++) replaced.add(keyString(incoming, kIn, r));
+  const keep: number[] = [];
+  for (let r = 0; r < old.rowCount; r++) if (!replaced.has(keyString(old, kOld, r))) keep.push(r);
+  return concatTables(incoming.fields, [takeRows(old, keep), incoming]);
+}

@@ -1,0 +1,104 @@
+/**
+ * The library API: `openRepository(dir)` / `initRepository(dir)` and one
+ * method per operation. The CLI is a thin layer over exactly these calls.
+ */
+import type { RecordBatch } from 'apache-arrow';
+import { commit } from './commit.js';
+import type { CommitOptions, CommitResult } from './commit.js';
+import { checkout } from './checkout.js';
+import type { CheckoutOptions, CheckoutResult } from './checkout.js';
+import { RepoContext } from './context.js';
+import { importTable } from './import.js';
+import type { ImportOptions, ImportResult } from './import.js';
+import { initRepository as init } from './init.js';
+import { log } from './log.js';
+import type { LogEntry, LogOptions } from './log.js';
+import { exportTable, readTableBatches } from './read.js';
+import type { ExportOptions } from './read.js';
+import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
+import type { BranchInfo, TagInfo } from './refs.js';
+import { showCommit, showTable } from './show.js';
+import type { CommitSummary, TableSummary } from './show.js';
+import { status } from './status.js';
+import type { StatusResult } from './status.js';
+
+export class Repository {
+  /** @internal */
+  readonly ctx: RepoContext;
+
+  constructor(ctx: RepoContext) {
+    this.ctx = ctx;
+  }
+
+  get dir(): string {
+    return this.ctx.dir;
+  }
+
+  import(file: string, opts: ImportOptions): Promise<ImportResult> {
+    return importTable(this.ctx, file, opts);
+  }
+
+  export(table: string, opts: ExportOptions = {}): Promise<{ rows: number }> {
+    return exportTable(this.ctx, table, opts);
+  }
+
+  /** The table (working state, or as of `at`) as Arrow record batches in stored order. */
+  readTable(table: string, opts: { at?: string } = {}): AsyncGenerator<RecordBatch> {
+    return readTableBatches(this.ctx, table, opts.at);
+  }
+
+  status(): Promise<StatusResult> {
+    return status(this.ctx);
+  }
+
+  commit(opts: CommitOptions): Promise<CommitResult> {
+    return commit(this.ctx, opts);
+  }
+
+  log(opts: LogOptions = {}): Promise<LogEntry[]> {
+    return log(this.ctx, opts);
+  }
+
+  show(rev: string): Promise<CommitSummary> {
+    return showCommit(this.ctx, rev);
+  }
+
+  showTable(table: string, opts: { at?: string; rows?: number } = {}): Promise<TableSummary> {
+    return showTable(this.ctx, table, opts.at, opts.rows);
+  }
+
+  checkout(target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
+    return checkout(this.ctx, target, opts);
+  }
+
+  branches(): Promise<BranchInfo[]> {
+    return listBranches(this.ctx);
+  }
+
+  createBranch(name: string, start?: string): Promise<BranchInfo> {
+    return createBranch(this.ctx, name, start);
+  }
+
+  deleteBranch(name: string): Promise<{ name: string; commit: string }> {
+    return deleteBranch(this.ctx, name);
+  }
+
+  tags(): Promise<TagInfo[]> {
+    return listTags(this.ctx);
+  }
+
+  createTag(name: string, rev?: string, opts: { message?: string; author?: string } = {}): Promise<TagInfo> {
+    return createTag(this.ctx, name, rev, opts);
+  }
+}
+
+/** Opens the fv repository containing `dir` (default: the current directory). */
+export async function openRepository(dir = '.'): Promise<Repository> {
+  return new Repository(RepoContext.find(dir));
+}
+
+/** Creates an fv repository in `dir` (a new git repository, or fv added to an existing one). */
+export async function initRepository(dir = '.'): Promise<Repository> {
+  const r = await init(dir);
+  return new Repository(new RepoContext(r.dir));
+}

@@ -1,0 +1,80 @@
+/** Human-readable output for the read commands (JSON output is in the commands themselves). */
+import type { LogEntry } from '../api/log.js';
+import type { StatusResult } from '../api/status.js';
+import type { TableSummary } from '../api/show.js';
+import type { TableDelta } from '../api/changes.js';
+import type { TableData } from '../table/table-data.js';
+import { formatValue } from '../table/values.js';
+import { columns, style, truncate } from './style.js';
+
+export function deltaText(d: TableDelta): string {
+  const parts: string[] = [];
+  if (d.added) parts.push(style.green(`+${d.added}`));
+  if (d.removed) parts.push(style.red(`-${d.removed}`));
+  if (d.modified) parts.push(style.yellow(`~${d.modified}`));
+  return parts.length ? parts.join(' ') : 'no row changes';
+}
+
+export function renderStatus(s: StatusResult): string {
+  const lines: string[] = [];
+  lines.push(s.branch ? `On branch ${style.bold(s.branch)}` : `HEAD detached at ${s.head?.slice(0, 7) ?? '(none)'}`);
+  if (s.head === null) lines.push('No commits yet');
+  const changed = Object.entries(s.tables).filter(([, t]) => t.state !== 'clean');
+  if (changed.length === 0 && s.definitions === 'clean') {
+    lines.push(Object.keys(s.tables).length ? 'nothing to commit, working state clean' : 'no tables yet (import one with `fv import <file> --table <name>`)');
+  } else {
+    lines.push('Changes not yet committed:');
+    const rows = changed.map(([name, t]) => ['  ' + t.state + ':', name, t.state === 'deleted' ? '' : `${t.rows} rows`, t.state === 'modified' ? deltaText(t) : '']);
+    if (s.definitions === 'modified') rows.push(['  modified:', 'features.json', '', '']);
+    lines.push(...columns(rows));
+    lines.push(style.dim('  (use `fv commit -m <message>` to record them, `fv checkout --force HEAD` to discard them)'));
+  }
+  const clean = Object.entries(s.tables).filter(([, t]) => t.state === 'clean');
+  if (clean.length) lines.push(style.dim(`Unchanged: ${clean.map(([n, t]) => `${n} (${t.rows} rows)`).join(', ')}`));
+  return lines.join('\n');
+}
+
+export function renderLog(entries: LogEntry[], oneline: boolean): string {
+  const out: string[] = [];
+  for (const e of entries) {
+    const tables = Object.entries(e.tables).map(([n, d]) => `${n} ${deltaText(d)}`).join(', ');
+    if (oneline) {
+      out.push(`${style.yellow(e.commit.slice(0, 7))} ${e.message.split('\n')[0]}${tables ? style.dim(`  [${tables}]`) : ''}`);
+      continue;
+    }
+    out.push(style.yellow(`commit ${e.commit}`));
+    if (e.parents.length > 1) out.push(`Merge: ${e.parents.map((p) => p.slice(0, 7)).join(' ')}`);
+    out.push(`Author: ${e.author} <${e.email}>`);
+    out.push(`Date:   ${e.time}`);
+    out.push('');
+    for (const l of e.message.split('\n')) out.push('    ' + l);
+    if (tables) {
+      out.push('');
+      for (const [n, d] of Object.entries(e.tables)) out.push(`    ${n}: ${deltaText(d)}`);
+    }
+    out.push('');
+  }
+  return out.join('\n').replace(/\n$/, '');
+}
+
+export function renderRows(t: TableData, maxWidth = 24): string[] {
+  const header = t.fields.map((f) => f.name);
+  const rows: string[][] = [header];
+  for (let r = 0; r < t.rowCount; r++) rows.push(t.fields.map((f, i) => {
+    const v = t.columns[i]![r]!;
+    return v === null ? '∅' : truncate(formatValue(v, f.type), maxWidth);
+  }));
+  return columns(rows);
+}
+
+export function renderTable(s: TableSummary): string {
+  const lines = [
+    `table ${style.bold(s.table)}${s.commit ? ` at ${s.commit.slice(0, 7)}` : ' (working state)'}`,
+    `rows: ${s.rows}   chunks: ${s.chunks}   key: ${s.key.length ? s.key.join(', ') : '(none)'}   time: ${s.time ?? '(none)'}`,
+    `content hash: ${s.contentHash}`,
+    '',
+    ...columns([['column', 'type', 'nulls', 'min', 'max'], ...s.columns.map((c) => [c.name, c.type, String(c.nulls), truncate(c.min ?? '', 30), truncate(c.max ?? '', 30)])]),
+  ];
+  if (s.head.rowCount > 0) lines.push('', `first ${s.head.rowCount} rows:`, ...renderRows(s.head));
+  return lines.join('\n');
+}

@@ -1,0 +1,279 @@
+/**
+ * The only module that talks to isomorphic-git. Everything fv stores is an
+ * ordinary git object (blobs, trees, commits, tags) or ref, written through
+ * isomorphic-git with an fs whose writes are atomic (temp file + rename), so
+ * native git always sees either the old or the new file, never half of one.
+ *
+ * What isomorphic-git does not do, this module adds: compare-and-swap ref
+ * updates (under the repository lock held by the caller), level-1 deflate
+ * of large blobs (isomorphic-git's own path is fixed at level 6), and a
+ * batched fsync of new objects before the ref that makes them reachable.
+ */
+import { createHash } from 'node:crypto';
+import * as nodeFs from 'node:fs';
+import { deflateSync } from 'node:zlib';
+import * as path from 'node:path';
+import git from 'isomorphic-git';
+import { FvError, fromIoError } from '../errors/FvError.js';
+import { atomicFsForGit } from './atomic-fs.js';
+
+export interface TreeEntry {
+  mode: '100644' | '100755' | '040000' | '120000' | '160000';
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+export interface CommitInfo {
+  oid: string;
+  tree: string;
+  parents: string[];
+  message: string;
+  author: { name: string; email: string; timestamp: number; timezoneOffset: number };
+}
+
+export interface Person {
+  name: string;
+  email: string;
+  timestamp?: number;
+  timezoneOffset?: number;
+}
+
+/** Objects: written without fsync, then fsynced in one batch before a ref points at them. */
+const objectFs = atomicFsForGit({ fsync: false });
+/** Refs and config: fsynced on every write. */
+const refFs = atomicFsForGit();
+
+/** The id git gives a blob with these bytes. */
+export function gitBlobId(bytes: Uint8Array): string {
+  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+}
+
+function isNotFound(e: unknown): boolean {
+  const c = (e as { code?: string } | null)?.code;
+  return c === 'NotFoundError' || c === 'ENOENT';
+}
+
+/** A git repository as fv uses it: `dir` is the work tree, `gitdir` its .git. */
+export class GitRepo {
+  readonly dir: string;
+  readonly gitdir: string;
+  private readonly cache = {};
+
+  constructor(dir: string, gitdir = path.join(dir, '.git')) {
+    this.dir = dir;
+    this.gitdir = gitdir;
+  }
+
+  static async init(dir: string): Promise<GitRepo> {
+    await git.init({ fs: refFs, dir, defaultBranch: 'main' });
+    return new GitRepo(dir);
+  }
+
+  private base() {
+    return { fs: objectFs, dir: this.dir, gitdir: this.gitdir, cache: this.cache };
+  }
+
+  private refBase() {
+    return { fs: refFs, dir: this.dir, gitdir: this.gitdir };
+  }
+
+  // ---- objects ----
+
+  /**
+   * Writes a blob. Large blobs are deflated here at level 1 (git's own
+   * default for loose objects) and handed to isomorphic-git pre-deflated.
+   */
+  async writeBlob(bytes: Uint8Array): Promise<string> {
+    const oid = gitBlobId(bytes);
+    const file = this.looseObjectPath(oid);
+    if (nodeFs.existsSync(file)) return oid;
+    if (await this.hasPackedObject(oid)) return oid;
+    const deflated = deflateSync(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`, 'utf8'), bytes]), { level: 1 });
+    try {
+      await git.writeObject({ ...this.base(), type: 'blob', object: deflated, format: 'deflated', oid });
+    } catch (e) {
+      throw fromIoError(e, 'writing a git object');
+    }
+    return oid;
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    try {
+      const { blob } = await git.readBlob({ ...this.base(), oid });
+      return blob;
+    } catch (e) {
+      if (isNotFound(e)) throw new FvError('CORRUPT', `git object ${oid} is missing`, { hint: 'run `git fsck --full` to check the repository' });
+      throw e;
+    }
+  }
+
+  async hasObject(oid: string): Promise<boolean> {
+    if (nodeFs.existsSync(this.looseObjectPath(oid))) return true;
+    return this.hasPackedObject(oid);
+  }
+
+  private async hasPackedObject(oid: string): Promise<boolean> {
+    const packDir = path.join(this.gitdir, 'objects', 'pack');
+    if (!nodeFs.existsSync(packDir) || nodeFs.readdirSync(packDir).every((f) => !f.endsWith('.idx'))) return false;
+    try {
+      await git.readObject({ ...this.base(), oid, format: 'deflated' });
+      return true;
+    } catch (e) {
+      if (isNotFound(e)) return false;
+      throw e;
+    }
+  }
+
+  private looseObjectPath(oid: string): string {
+    return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+  }
+
+  async writeTree(entries: TreeEntry[]): Promise<string> {
+    const oid = await git.writeTree({ ...this.base(), tree: entries });
+    return oid;
+  }
+
+  async readTree(oid: string): Promise<TreeEntry[]> {
+    try {
+      const { tree } = await git.readTree({ ...this.base(), oid });
+      return tree as TreeEntry[];
+    } catch (e) {
+      if (isNotFound(e)) throw new FvError('CORRUPT', `git tree ${oid} is missing`);
+      throw e;
+    }
+  }
+
+  async writeCommit(c: { tree: string; parents: string[]; message: string; author: Person }): Promise<string> {
+    const now = Math.floor(Date.now() / 1000);
+    const who = {
+      name: c.author.name,
+      email: c.author.email,
+      timestamp: c.author.timestamp ?? now,
+      timezoneOffset: c.author.timezoneOffset ?? new Date().getTimezoneOffset(),
+    };
+    const message = c.message.endsWith('\n') ? c.message : c.message + '\n';
+    const oid = await git.writeCommit({ ...this.base(), commit: { tree: c.tree, parent: c.parents, message, author: who, committer: who } });
+    return oid;
+  }
+
+  async readCommit(oid: string): Promise<CommitInfo> {
+    try {
+      const { commit } = await git.readCommit({ ...this.base(), oid });
+      return { oid, tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author };
+    } catch (e) {
+      if (isNotFound(e)) throw new FvError('UNKNOWN_REF', `commit ${oid} not found`);
+      throw e;
+    }
+  }
+
+  /** Makes every object written so far durable; call before moving a ref to them. */
+  async flushObjects(): Promise<void> {
+    await objectFs.flush();
+  }
+
+  // ---- refs ----
+
+  /** The commit a ref points at, or null if the ref does not exist (an unborn branch). */
+  async readRef(ref: string): Promise<string | null> {
+    try {
+      return await git.resolveRef({ ...this.base(), ref });
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  /** The branch HEAD points at (short name), or null when detached. */
+  async currentBranch(): Promise<string | null> {
+    const b = await git.currentBranch({ ...this.base(), fullname: false, test: false });
+    return b ?? null;
+  }
+
+  /**
+   * Points `ref` at `oid` only if it still points at `expected` (null: must
+   * not exist). The caller holds the repository lock, so the read-compare-
+   * write cannot interleave with another fv process.
+   */
+  async updateRef(ref: string, oid: string, expected: string | null): Promise<void> {
+    await this.flushObjects();
+    const current = await this.readRefExact(ref);
+    if (current !== expected) {
+      throw new FvError('REF_MOVED', `${ref} moved while this command ran (expected ${expected ?? 'nothing'}, found ${current ?? 'nothing'})`, { hint: 'run the command again' });
+    }
+    try {
+      await git.writeRef({ ...this.refBase(), ref, value: oid, force: true });
+    } catch (e) {
+      throw fromIoError(e, `updating ${ref}`);
+    }
+  }
+
+  private async readRefExact(ref: string): Promise<string | null> {
+    try {
+      return await git.resolveRef({ ...this.base(), ref, depth: 2 });
+    } catch (e) {
+      if (isNotFound(e)) return null;
+      throw e;
+    }
+  }
+
+  async deleteRef(ref: string): Promise<void> {
+    await git.deleteRef({ ...this.refBase(), ref });
+  }
+
+  /** Points HEAD at a branch (symbolic) or a commit (detached). */
+  async setHead(target: { branch: string } | { commit: string }): Promise<void> {
+    await this.flushObjects();
+    if ('branch' in target) await git.writeRef({ ...this.refBase(), ref: 'HEAD', value: `refs/heads/${target.branch}`, symbolic: true, force: true });
+    else await git.writeRef({ ...this.refBase(), ref: 'HEAD', value: target.commit, force: true });
+  }
+
+  async listBranches(): Promise<string[]> {
+    return git.listBranches({ ...this.base() });
+  }
+
+  async listTags(): Promise<string[]> {
+    return git.listTags({ ...this.base() });
+  }
+
+  async writeAnnotatedTag(name: string, commit: string, message: string, tagger: Person): Promise<string> {
+    const who = { name: tagger.name, email: tagger.email, timestamp: tagger.timestamp ?? Math.floor(Date.now() / 1000), timezoneOffset: tagger.timezoneOffset ?? new Date().getTimezoneOffset() };
+    const oid = await git.writeTag({ ...this.base(), tag: { object: commit, type: 'commit', tag: name, tagger: who, message: message.endsWith('\n') ? message : message + '\n' } });
+    return oid;
+  }
+
+  /** Follows annotated tags down to the object they name. */
+  async peel(oid: string): Promise<string> {
+    for (let i = 0; i < 10; i++) {
+      const { type, object } = await git.readObject({ ...this.base(), oid, format: 'parsed' });
+      if (type !== 'tag') return oid;
+      oid = (object as { object: string }).object;
+    }
+    return oid;
+  }
+
+  async expandOid(prefix: string): Promise<string | null> {
+    try {
+      return await git.expandOid({ ...this.base(), oid: prefix });
+    } catch (e) {
+      const code = (e as { code?: string }).code;
+      if (code === 'NotFoundError') return null;
+      if (code === 'AmbiguousError') throw new FvError('UNKNOWN_REF', `abbreviated id ${prefix} is ambiguous`, { hint: 'use more digits' });
+      throw e;
+    }
+  }
+
+  async findMergeBase(a: string, b: string): Promise<string | null> {
+    const bases = await git.findMergeBase({ ...this.base(), oids: [a, b] });
+    return (bases[0] as string | undefined) ?? null;
+  }
+
+  async getConfig(key: string): Promise<string | undefined> {
+    const v: unknown = await git.getConfig({ ...this.base(), path: key });
+    return typeof v === 'string' ? v : undefined;
+  }
+
+  async setConfig(key: string, value: string | boolean): Promise<void> {
+    await git.setConfig({ ...this.refBase(), path: key, value });
+  }
+}

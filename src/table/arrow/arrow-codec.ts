@@ -1,0 +1,766 @@
+/**
+ * TableData <-> Arrow IPC bytes.
+ *
+ * Encoding is CANONICAL: chunk files are content-addressed, so the same
+ * fields and values must give byte-identical output in every process and on
+ * every run, or identical data would be stored (and diffed) twice. Arrow IPC
+ * leaves writers a lot of freedom, so every choice is pinned here:
+ *   - the schema is built explicitly: every field nullable, no field or schema
+ *     metadata, never dictionary-encoded (dictionary ids are auto-assigned
+ *     process-wide by apache-arrow, so they would leak into the bytes);
+ *   - each column's Data is made with arrow.makeData from typed arrays filled
+ *     here (not via builders, whose buffer capacities/padding depend on growth
+ *     history), sized exactly, with zeroed slots under nulls;
+ *   - a validity bitmap is written iff the column has at least one null;
+ *   - NaN is stored as the standard quiet NaN (payload bits dropped), -0 stays -0;
+ *   - exactly one record batch per call, even for zero rows.
+ *
+ * Decoding accepts IPC file or stream format from any writer and returns the
+ * exact values described in types.ts. Raw value buffers are read directly
+ * (apache-arrow's `.get()` turns 64-bit timestamps into lossy millisecond
+ * numbers). Arrow JS convention, which this module follows: after a slice,
+ * value/offset/view buffers are already sliced (index `i`), while validity
+ * and boolean bitmaps are not (bit `data.offset + i`).
+ *
+ * Input is untrusted: apache-arrow silently stops at a truncated stream or a
+ * truncated file, and happily builds Data whose declared length exceeds its
+ * buffers. So the framing is checked here first, every buffer is bounds-checked
+ * before it is read, and any failure becomes FvError BAD_INPUT.
+ */
+import * as arrow from 'apache-arrow';
+import { FvError, isFvError } from '../../errors/FvError.js';
+import type { TableData } from '../table-data.js';
+import { typeToString, type Field, type Value } from '../types.js';
+import { arrowTypeToFv, fvTypeToArrow } from './arrow-types.js';
+
+export type IpcFormat = 'file' | 'stream';
+
+// ---------------------------------------------------------------------------
+// Encoding
+// ---------------------------------------------------------------------------
+
+/**
+ * Serialises `t` as one Arrow IPC record batch in `opts.format`. Same fields
+ * and values => same bytes. Throws FvError TYPE_ERROR if a value does not
+ * match its column's type (typed arrays would otherwise wrap it silently).
+ */
+export function encodeArrowIpc(t: TableData, opts: { format: IpcFormat }): Uint8Array {
+  const n = t.rowCount;
+  if (!Number.isSafeInteger(n) || n < 0 || n > MAX_ROWS) throw new FvError('TYPE_ERROR', `cannot encode a table of ${n} rows`);
+  if (t.columns.length !== t.fields.length) {
+    throw new FvError('TYPE_ERROR', `table has ${t.fields.length} fields but ${t.columns.length} columns`);
+  }
+  const arrowFields = t.fields.map((f) => new arrow.Field(f.name, fvTypeToArrow(f.type), true, new Map()));
+  const children = t.fields.map((f, i) => {
+    const col = t.columns[i]!;
+    if (col.length !== n) throw new FvError('TYPE_ERROR', `column "${f.name}" has ${col.length} values, expected ${n}`);
+    return encodeColumn(f, arrowFields[i]!.type, col, n);
+  });
+  const schema = new arrow.Schema(arrowFields, new Map());
+  const data = arrow.makeData({ type: new arrow.Struct(arrowFields), length: n, nullCount: 0, children });
+  const batch = new arrow.RecordBatch(schema, data, new Map());
+  const Writer = opts.format === 'file' ? arrow.RecordBatchFileWriter : arrow.RecordBatchStreamWriter;
+  return Writer.writeAll([batch]).toUint8Array(true);
+}
+
+/** Arrow JS refuses to write arrays longer than this (IPC lengths are int32 in practice). */
+const MAX_ROWS = 2 ** 31 - 1;
+
+const INT_RANGES: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295], date32: [-2147483648, 2147483647],
+};
+const INT64_MIN = -(2n ** 63n);
+const INT64_MAX = 2n ** 63n - 1n;
+const UINT64_MAX = 2n ** 64n - 1n;
+
+function describe(v: Value | undefined): string {
+  if (v instanceof Uint8Array) return `binary(${v.length} bytes)`;
+  if (typeof v === 'string') return JSON.stringify(v.length > 40 ? `${v.slice(0, 40)}...` : v);
+  if (typeof v === 'bigint') return `${v}n`;
+  return String(v);
+}
+
+function typeError(f: Field, row: number, v: Value | undefined): FvError {
+  return new FvError('TYPE_ERROR', `column "${f.name}" row ${row}: ${describe(v)} is not a valid ${typeToString(f.type)} value`);
+}
+
+interface Validity { nullCount: number; nullBitmap: Uint8Array | undefined }
+
+/** One validity rule for every column: a bitmap iff there is at least one null. */
+function buildValidity(col: Value[], n: number): Validity {
+  let nullCount = 0;
+  for (let i = 0; i < n; i++) if (col[i] === null) nullCount++;
+  if (nullCount === 0) return { nullCount, nullBitmap: undefined };
+  const bitmap = new Uint8Array((n + 7) >> 3);
+  for (let i = 0; i < n; i++) if (col[i] !== null) bitmap[i >> 3]! |= 1 << (i & 7);
+  return { nullCount, nullBitmap: bitmap };
+}
+
+function encodeColumn(f: Field, type: arrow.DataType, col: Value[], n: number): arrow.Data {
+  const { nullCount, nullBitmap } = buildValidity(col, n);
+  const base = { length: n, nullCount, nullBitmap };
+  const t = f.type;
+  switch (t.kind) {
+    case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32': case 'date32': {
+      const Ctor = (type as arrow.Int | arrow.DateDay).ArrayType as Int32ArrayConstructor;
+      const values = new Ctor(n);
+      const [min, max] = INT_RANGES[t.kind]!;
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === null) continue;
+        if (typeof v !== 'number' || !Number.isInteger(v) || v < min || v > max) throw typeError(f, i, v);
+        values[i] = v;
+      }
+      return t.kind === 'date32'
+        ? arrow.makeData({ ...base, type: type as arrow.DateDay, data: values })
+        : arrow.makeData({ ...base, type: type as arrow.Int, data: values });
+    }
+    case 'int64': case 'uint64': case 'timestamp': {
+      const signed = t.kind !== 'uint64';
+      const values = signed ? new BigInt64Array(n) : new BigUint64Array(n);
+      const min = signed ? INT64_MIN : 0n;
+      const max = signed ? INT64_MAX : UINT64_MAX;
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === null) continue;
+        if (typeof v !== 'bigint' || v < min || v > max) throw typeError(f, i, v);
+        values[i] = v;
+      }
+      return t.kind === 'timestamp'
+        ? arrow.makeData({ ...base, type: type as arrow.Timestamp, data: values as BigInt64Array })
+        : arrow.makeData({ ...base, type: type as arrow.Int, data: values });
+    }
+    case 'float32': case 'float64':
+      return arrow.makeData({ ...base, type: type as arrow.Float, data: encodeFloats(f, col, n, t.kind === 'float32') });
+    case 'bool': {
+      const values = new Uint8Array((n + 7) >> 3);
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === null) continue;
+        if (typeof v !== 'boolean') throw typeError(f, i, v);
+        if (v) values[i >> 3]! |= 1 << (i & 7);
+      }
+      return arrow.makeData({ ...base, type: type as arrow.Bool, data: values });
+    }
+    case 'utf8': case 'large_utf8': case 'binary': {
+      const { offsets, bytes } = encodeVarWidth(f, col, n, t.kind === 'large_utf8');
+      if (t.kind === 'binary') return arrow.makeData({ ...base, type: type as arrow.Binary, valueOffsets: offsets as Int32Array, data: bytes });
+      if (t.kind === 'utf8') return arrow.makeData({ ...base, type: type as arrow.Utf8, valueOffsets: offsets as Int32Array, data: bytes });
+      return arrow.makeData({ ...base, type: type as arrow.LargeUtf8, valueOffsets: offsets, data: bytes });
+    }
+    case 'decimal': {
+      const words = new Uint32Array(n * 4);
+      const limit = 10n ** BigInt(t.precision);
+      for (let i = 0; i < n; i++) {
+        const v = col[i];
+        if (v === null) continue;
+        if (typeof v !== 'bigint' || v >= limit || v <= -limit) throw typeError(f, i, v);
+        // 128-bit little-endian two's complement, least significant 32-bit word first.
+        let u = BigInt.asUintN(128, v);
+        for (let w = 0; w < 4; w++) {
+          words[i * 4 + w] = Number(u & 0xffffffffn);
+          u >>= 32n;
+        }
+      }
+      return arrow.makeData({ ...base, type: type as arrow.Decimal, data: words });
+    }
+  }
+}
+
+function encodeFloats(f: Field, col: Value[], n: number, single: boolean): Float32Array | Float64Array {
+  const values = single ? new Float32Array(n) : new Float64Array(n);
+  // Overwrite NaNs through an integer view: the bits of a NaN stored through
+  // a float array are engine-defined (payloads may survive), canonical bytes
+  // need one NaN. The standard quiet NaN is 0x7fc00000 / 0x7ff8000000000000.
+  const bits = new Uint32Array(values.buffer);
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    if (v === null) continue;
+    if (typeof v !== 'number') throw typeError(f, i, v);
+    if (Number.isNaN(v)) {
+      if (single) bits[i] = 0x7fc00000;
+      else { bits[2 * i] = 0; bits[2 * i + 1] = 0x7ff80000; }
+    } else {
+      values[i] = v;
+    }
+  }
+  return values;
+}
+
+const utf8Encoder = new TextEncoder();
+
+/**
+ * Offsets + bytes for utf8/large_utf8/binary. Strings are UTF-8 encoded by
+ * TextEncoder (a lone surrogate becomes U+FFFD, deterministically).
+ */
+function encodeVarWidth(f: Field, col: Value[], n: number, large: boolean): { offsets: Int32Array | BigInt64Array; bytes: Uint8Array } {
+  const isString = f.type.kind !== 'binary';
+  const parts: Uint8Array[] = new Array(n);
+  let total = 0;
+  for (let i = 0; i < n; i++) {
+    const v = col[i];
+    let b: Uint8Array;
+    if (v === null) b = EMPTY;
+    else if (isString && typeof v === 'string') b = utf8Encoder.encode(v);
+    else if (!isString && v instanceof Uint8Array) b = v;
+    else throw typeError(f, i, v);
+    parts[i] = b;
+    total += b.length;
+  }
+  if (!large && total > 2 ** 31 - 1) {
+    throw new FvError('TYPE_ERROR', `column "${f.name}": ${total} bytes of ${typeToString(f.type)} data exceed the 2 GiB limit of one chunk`, { hint: 'use large_utf8 or smaller chunks' });
+  }
+  const bytes = new Uint8Array(total);
+  const offsets = large ? new BigInt64Array(n + 1) : new Int32Array(n + 1);
+  let pos = 0;
+  for (let i = 0; i < n; i++) {
+    const b = parts[i]!;
+    bytes.set(b, pos);
+    pos += b.length;
+    if (large) (offsets as BigInt64Array)[i + 1] = BigInt(pos);
+    else (offsets as Int32Array)[i + 1] = pos;
+  }
+  return { offsets, bytes };
+}
+
+const EMPTY = new Uint8Array(0);
+
+// ---------------------------------------------------------------------------
+// Decoding
+// ---------------------------------------------------------------------------
+
+/** Internal signal for malformed input; converted to FvError BAD_INPUT at the boundary. */
+class Malformed extends Error {}
+
+function malformed(reason: string): never {
+  throw new Malformed(reason);
+}
+
+const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
+
+function hasMagicAt(bytes: Uint8Array, pos: number): boolean {
+  if (pos < 0 || pos + MAGIC.length > bytes.length) return false;
+  for (let i = 0; i < MAGIC.length; i++) if (bytes[pos + i] !== MAGIC[i]) return false;
+  return true;
+}
+
+/**
+ * Decodes an Arrow IPC file or stream (detected by the leading ARROW1 magic)
+ * with any number of record batches into one TableData. Malformed input
+ * gives FvError BAD_INPUT naming `fileName`; a well-formed file with a
+ * column type fv cannot represent gives FvError UNSUPPORTED.
+ */
+export function decodeArrowIpc(bytes: Uint8Array, fileName?: string): TableData {
+  const name = fileName ?? 'Arrow data';
+  try {
+    // Typed-array views over the input must be aligned to their element size;
+    // a Buffer slice from a pool may not be, so copy in that (rare) case.
+    const input = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
+    const isFile = hasMagicAt(input, 0);
+    // Everything apache-arrow will parse is verified first (see verifyFile).
+    const expectedBatches = isFile ? verifyFile(input) : verifyStream(input);
+
+    const reader = arrow.RecordBatchReader.from(input);
+    reader.open();
+    const schema = reader.schema as arrow.Schema | undefined | null;
+    if (!schema) malformed('no schema');
+    // Reject unsupported columns before reading any data.
+    for (const f of schema.fields) arrowTypeToFv(f.type, f.name);
+    const batches: arrow.RecordBatch[] = [];
+    if (reader.isFile()) {
+      // Read exactly the batches the footer lists; the iterator would stop
+      // silently at the first block it cannot read.
+      for (let i = 0; i < expectedBatches; i++) {
+        const b = reader.readRecordBatch(i) as arrow.RecordBatch | null;
+        if (!b) malformed(`record batch ${i} is unreadable`);
+        batches.push(b);
+      }
+    } else {
+      for (const b of reader) batches.push(b);
+    }
+    return tableDataFromArrow(schema, batches, name);
+  } catch (e) {
+    if (isFvError(e)) throw e;
+    throw new FvError('BAD_INPUT', `${name}: not a valid Arrow IPC file (${shortReason(e)})`, { cause: e });
+  }
+}
+
+function shortReason(e: unknown): string {
+  if (e instanceof RangeError && /call stack/i.test(e.message)) return 'metadata nested too deeply';
+  // apache-arrow fails with TypeErrors (reading properties of undefined) when
+  // the metadata is self-inconsistent, e.g. fewer field nodes than fields.
+  if (e instanceof TypeError) return 'inconsistent metadata';
+  const msg = e instanceof Error ? e.message : String(e);
+  const line = (msg.split('\n')[0] ?? '').trim() || 'unreadable';
+  return line.length > 120 ? `${line.slice(0, 117)}...` : line;
+}
+
+// ---------------------------------------------------------------------------
+// Structural verification of untrusted IPC bytes
+//
+// apache-arrow trusts its input: a flatbuffer vector length flipped to 2^24
+// makes it build millions of Field objects (the process dies of heap
+// exhaustion, which no try/catch can stop), a truncated file is silently
+// re-read as a stream, and a truncated stream just ends early. So before
+// apache-arrow sees the bytes, this section walks the message framing and
+// checks every flatbuffer table, vector and string apache-arrow will read
+// lies inside its buffer. It checks structure only; values are bounds-checked
+// while decoding.
+// ---------------------------------------------------------------------------
+
+const MESSAGE_SCHEMA = 1;
+const MESSAGE_DICTIONARY_BATCH = 2;
+const MESSAGE_RECORD_BATCH = 3;
+const TYPE_UNION = 14; // flatbuffer Type union tag of Arrow's Union type (has a typeIds vector)
+const MAX_FIELD_DEPTH = 64;
+
+interface FbTable { pos: number; vtable: number; vtableSize: number; tableSize: number }
+
+/** Bounds-checked reads of a flatbuffer (little-endian, offsets relative to `buf`). */
+class FbReader {
+  private readonly view: DataView;
+  readonly size: number;
+
+  constructor(buf: Uint8Array) {
+    this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+    this.size = buf.byteLength;
+  }
+
+  private at(pos: number, width: number): number {
+    if (!(pos >= 0 && pos + width <= this.size)) malformed('metadata points outside its buffer');
+    return pos;
+  }
+
+  u8(pos: number): number { return this.view.getUint8(this.at(pos, 1)); }
+  u16(pos: number): number { return this.view.getUint16(this.at(pos, 2), true); }
+  i32(pos: number): number { return this.view.getInt32(this.at(pos, 4), true); }
+  u32(pos: number): number { return this.view.getUint32(this.at(pos, 4), true); }
+  /** An int64 as a number; values beyond 2^53 are returned as Infinity so range checks fail. */
+  i64(pos: number): number {
+    const v = this.view.getBigInt64(this.at(pos, 8), true);
+    return v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? (v < 0n ? -Infinity : Infinity) : Number(v);
+  }
+
+  table(pos: number): FbTable {
+    const vtable = pos - this.i32(pos);
+    const vtableSize = this.u16(vtable);
+    const tableSize = this.u16(vtable + 2);
+    if (vtableSize < 4 || vtableSize % 2 !== 0) malformed('bad metadata vtable');
+    this.at(vtable, vtableSize);
+    this.at(pos, Math.max(tableSize, 4));
+    return { pos, vtable, vtableSize, tableSize };
+  }
+
+  root(): FbTable { return this.table(this.u32(0)); }
+
+  /** Absolute position of field `index`, or 0 when absent. */
+  field(t: FbTable, index: number): number {
+    const slot = 4 + 2 * index;
+    if (slot + 2 > t.vtableSize) return 0;
+    const off = this.u16(t.vtable + slot);
+    if (off === 0) return 0;
+    if (off >= t.tableSize) malformed('bad metadata field offset');
+    return t.pos + off;
+  }
+
+  /** Target of an offset-typed field (table, vector or string), or 0 when absent. */
+  ref(t: FbTable, index: number): number {
+    const p = this.field(t, index);
+    return p === 0 ? 0 : p + this.u32(p);
+  }
+
+  subTable(t: FbTable, index: number): FbTable | null {
+    const p = this.ref(t, index);
+    return p === 0 ? null : this.table(p);
+  }
+
+  /** A vector field: its element count and first element position, checked to fit. */
+  vector(t: FbTable, index: number, elementSize: number): { start: number; length: number } {
+    const p = this.ref(t, index);
+    if (p === 0) return { start: 0, length: 0 };
+    const length = this.u32(p);
+    if (length * elementSize > this.size - (p + 4)) malformed('metadata vector longer than its buffer');
+    return { start: p + 4, length };
+  }
+
+  /** Element `i` of a vector of tables. */
+  tableAt(start: number, i: number): FbTable {
+    const p = start + 4 * i;
+    return this.table(p + this.u32(p));
+  }
+
+  scalarU8(t: FbTable, index: number): number {
+    const p = this.field(t, index);
+    return p === 0 ? 0 : this.u8(p);
+  }
+
+  scalarI64(t: FbTable, index: number): number {
+    const p = this.field(t, index);
+    return p === 0 ? 0 : this.i64(p);
+  }
+}
+
+function verifyKeyValues(r: FbReader, t: FbTable, index: number): void {
+  const v = r.vector(t, index, 4);
+  for (let i = 0; i < v.length; i++) {
+    const kv = r.tableAt(v.start, i);
+    r.vector(kv, 0, 1);
+    r.vector(kv, 1, 1);
+  }
+}
+
+function verifyField(r: FbReader, f: FbTable, depth: number): void {
+  if (depth > MAX_FIELD_DEPTH) malformed('schema nested too deeply');
+  r.vector(f, 0, 1); // name
+  const typeTag = r.scalarU8(f, 2);
+  const type = r.subTable(f, 3);
+  if (type && typeTag === TYPE_UNION) r.vector(type, 1, 4); // Union.typeIds
+  const dict = r.subTable(f, 4);
+  if (dict) r.subTable(dict, 1); // DictionaryEncoding.indexType
+  const children = r.vector(f, 5, 4);
+  for (let i = 0; i < children.length; i++) verifyField(r, r.tableAt(children.start, i), depth + 1);
+  verifyKeyValues(r, f, 6);
+}
+
+function verifySchema(r: FbReader, s: FbTable): void {
+  const fields = r.vector(s, 1, 4);
+  for (let i = 0; i < fields.length; i++) verifyField(r, r.tableAt(fields.start, i), 0);
+  verifyKeyValues(r, s, 2);
+  r.vector(s, 3, 8); // features
+}
+
+function verifyRecordBatch(r: FbReader, b: FbTable, bodyLength: number): void {
+  const length = r.scalarI64(b, 0);
+  if (!(length >= 0 && length <= MAX_ROWS)) malformed(`record batch length ${length} out of range`);
+  const nodes = r.vector(b, 1, 16); // FieldNode { length: long, null_count: long }
+  for (let i = 0; i < nodes.length; i++) {
+    const n = r.i64(nodes.start + 16 * i);
+    const nulls = r.i64(nodes.start + 16 * i + 8);
+    if (!(n >= 0 && n <= MAX_ROWS && nulls >= 0 && nulls <= n)) malformed('bad field node');
+  }
+  const buffers = r.vector(b, 2, 16); // Buffer { offset: long, length: long }
+  for (let i = 0; i < buffers.length; i++) {
+    const off = r.i64(buffers.start + 16 * i);
+    const len = r.i64(buffers.start + 16 * i + 8);
+    if (!(off >= 0 && len >= 0 && off + len <= bodyLength)) malformed('buffer outside the message body');
+  }
+  r.subTable(b, 3); // compression
+  const counts = r.vector(b, 4, 8);
+  for (let i = 0; i < counts.length; i++) {
+    const c = r.i64(counts.start + 8 * i);
+    if (!(c >= 0 && c <= buffers.length)) malformed('bad variadic buffer count');
+  }
+}
+
+/** Verifies one message's metadata flatbuffer; returns its header type and body length. */
+function verifyMessage(meta: Uint8Array): { kind: number; bodyLength: number } {
+  const r = new FbReader(meta);
+  const m = r.root();
+  const kind = r.scalarU8(m, 1);
+  const bodyLength = r.scalarI64(m, 3);
+  if (!(bodyLength >= 0 && Number.isSafeInteger(bodyLength))) malformed('bad message body length');
+  const header = r.subTable(m, 2);
+  if (!header) malformed('message without header');
+  verifyKeyValues(r, m, 4);
+  if (kind === MESSAGE_SCHEMA) verifySchema(r, header);
+  else if (kind === MESSAGE_RECORD_BATCH) verifyRecordBatch(r, header, bodyLength);
+  else if (kind === MESSAGE_DICTIONARY_BATCH) {
+    const data = r.subTable(header, 1);
+    if (!data) malformed('dictionary batch without data');
+    verifyRecordBatch(r, data, bodyLength);
+  } else malformed(`unsupported message type ${kind}`);
+  return { kind, bodyLength };
+}
+
+interface MessageWalk { starts: Map<number, number>; end: number; sawEos: boolean }
+
+/**
+ * Walks encapsulated messages from `start`: [0xFFFFFFFF] int32 metadata length,
+ * metadata flatbuffer, body (pre-0.15 writers omit the 0xFFFFFFFF). Stops at
+ * the end-of-stream marker (length 0) or at `limit`. Returns each message's
+ * start offset -> header type. A schema message must come first and only
+ * once; in a file it may be absent (Arrow JS writes it only in the footer).
+ */
+function walkMessages(bytes: Uint8Array, start: number, limit: number, schemaRequired: boolean): MessageWalk {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const starts = new Map<number, number>();
+  let pos = start;
+  while (pos < limit) {
+    const messageStart = pos;
+    if (pos + 4 > limit) malformed('truncated message header');
+    let metaLength = view.getInt32(pos, true);
+    pos += 4;
+    if (metaLength === -1) {
+      if (pos + 4 > limit) malformed('truncated message header');
+      metaLength = view.getInt32(pos, true);
+      pos += 4;
+    }
+    if (metaLength === 0) return { starts, end: pos, sawEos: true };
+    if (metaLength < 0 || metaLength > limit - pos) malformed(`message ${starts.size} truncated or has a bad length`);
+    const { kind, bodyLength } = verifyMessage(bytes.subarray(pos, pos + metaLength));
+    pos += metaLength;
+    if (bodyLength > limit - pos) malformed(`message ${starts.size} body truncated`);
+    pos += bodyLength;
+    if (kind === MESSAGE_SCHEMA && starts.size > 0) malformed('schema message in the middle of the stream');
+    if (kind !== MESSAGE_SCHEMA && starts.size === 0 && schemaRequired) malformed('stream does not start with a schema');
+    starts.set(messageStart, kind);
+  }
+  return { starts, end: pos, sawEos: false };
+}
+
+/**
+ * Stream format. The Arrow spec lets a writer end a stream by just closing
+ * it, without the end-of-stream marker, but then a stream cut at a message
+ * boundary would decode "successfully" with rows missing. Every mainstream
+ * writer (Arrow C++/pyarrow, arrow-rs/polars, Arrow JS) writes the marker,
+ * so it is required, and nothing may follow it.
+ */
+function verifyStream(bytes: Uint8Array): number {
+  if (bytes.length === 0) malformed('empty input');
+  const walk = walkMessages(bytes, 0, bytes.length, true);
+  if (walk.starts.size === 0) malformed(walk.sawEos ? 'no schema' : 'too short');
+  if (!walk.sawEos) malformed('truncated: no end-of-stream marker');
+  if (walk.end !== bytes.length) malformed(`${bytes.length - walk.end} unexpected bytes after end-of-stream marker`);
+  let batches = 0;
+  for (const kind of walk.starts.values()) if (kind === MESSAGE_RECORD_BATCH) batches++;
+  return batches;
+}
+
+/**
+ * File format: "ARROW1" + 2 pad bytes, the stream (usually with its EOS
+ * marker), the Footer flatbuffer, int32 footer length, "ARROW1". A missing
+ * trailing magic means truncation (apache-arrow would fall back to reading
+ * the prefix as a stream). apache-arrow reads the schema from the footer and
+ * each batch at the offset the footer gives, so the footer is verified and
+ * every block must point at a verified message of the right kind.
+ * Returns the number of record batches.
+ */
+function verifyFile(bytes: Uint8Array): number {
+  const len = bytes.length;
+  if (len < 8 + 4 + 6 || !hasMagicAt(bytes, len - 6)) malformed('truncated: missing trailing ARROW1 magic');
+  const footerLength = new DataView(bytes.buffer, bytes.byteOffset, len).getInt32(len - 10, true);
+  if (footerLength <= 0 || footerLength > len - 8 - 10) malformed(`footer length ${footerLength} out of range`);
+  const footerStart = len - 10 - footerLength;
+
+  const walk = walkMessages(bytes, 8, footerStart, false);
+
+  const r = new FbReader(bytes.subarray(footerStart, len - 10));
+  const footer = r.root();
+  const schema = r.subTable(footer, 1);
+  if (!schema) malformed('footer without schema');
+  verifySchema(r, schema);
+  verifyKeyValues(r, footer, 4);
+  const checkBlocks = (index: number, kind: number): number => {
+    const blocks = r.vector(footer, index, 24); // Block { offset: long, metaDataLength: int, bodyLength: long }
+    for (let i = 0; i < blocks.length; i++) {
+      const offset = r.i64(blocks.start + 24 * i);
+      if (walk.starts.get(offset) !== kind) malformed('footer block does not point at a message');
+    }
+    return blocks.length;
+  };
+  checkBlocks(2, MESSAGE_DICTIONARY_BATCH);
+  return checkBlocks(3, MESSAGE_RECORD_BATCH);
+}
+
+/**
+ * Converts apache-arrow record batches (all of `schema`) into one TableData,
+ * reading raw buffers so that every value is exact. Exposed for callers that
+ * already hold Arrow data (and for tests of sliced data); decodeArrowIpc is
+ * the usual entry point. Throws FvError UNSUPPORTED for column types fv does
+ * not have and BAD_INPUT (naming `fileName`) for inconsistent buffers.
+ */
+export function tableDataFromArrow(schema: arrow.Schema, batches: readonly arrow.RecordBatch[], fileName: string): TableData {
+  const fields: Field[] = schema.fields.map((f) => ({ name: f.name, type: arrowTypeToFv(f.type, f.name) }));
+  const columns: Value[][] = fields.map(() => []);
+  const dictCache = new Map<arrow.Vector, Value[]>();
+  let rowCount = 0;
+  try {
+    for (const batch of batches) {
+      const n = batch.numRows;
+      if (!Number.isSafeInteger(n) || n < 0 || n > MAX_ROWS) malformed(`record batch length ${n} out of range`);
+      if (rowCount + n > MAX_ROWS) malformed('more rows than fv can hold in one table');
+      const children = batch.data.children;
+      if (children.length !== fields.length) malformed('record batch does not match the schema');
+      for (let c = 0; c < fields.length; c++) {
+        const data = children[c]!;
+        if (data.length !== n) malformed(`column "${fields[c]!.name}" has ${data.length} values in a batch of ${n}`);
+        readColumn(data, fields[c]!, columns[c]!, dictCache);
+      }
+      rowCount += n;
+    }
+  } catch (e) {
+    if (isFvError(e)) throw e;
+    throw new FvError('BAD_INPUT', `${fileName}: not a valid Arrow IPC file (${shortReason(e)})`, { cause: e });
+  }
+  return { fields, columns, rowCount };
+}
+
+/** Validity lookup for `data`, or null when every slot is valid. */
+function validityOf(data: arrow.Data): ((i: number) => boolean) | null {
+  const bitmap = data.nullBitmap as Uint8Array | undefined;
+  const hasBitmap = bitmap !== undefined && bitmap.length > 0;
+  // nullCount comes from the IPC field node (or is computed from the bitmap).
+  const nullCount = data.nullCount;
+  if (nullCount === 0 || (!hasBitmap && nullCount < 0)) return null;
+  if (!hasBitmap) malformed('validity bitmap missing for a column with nulls');
+  const offset = data.offset;
+  if (bitmap.length * 8 < offset + data.length) malformed('validity bitmap shorter than the column');
+  return (i) => {
+    const p = offset + i;
+    return (bitmap[p >> 3]! & (1 << (p & 7))) !== 0;
+  };
+}
+
+function need(ok: boolean, what: string): void {
+  if (!ok) malformed(`${what} buffer shorter than the column`);
+}
+
+/** Appends the values of one column chunk (`data`) to `out`. */
+function readColumn(data: arrow.Data, field: Field, out: Value[], dictCache: Map<arrow.Vector, Value[]>): void {
+  const n = data.length;
+  // Nothing to read (and a zero-row batch may legitimately lack buffers or a dictionary).
+  if (n === 0) return;
+  const valid = validityOf(data);
+  const type = data.type as arrow.DataType;
+  const put = (get: (i: number) => Value): void => {
+    for (let i = 0; i < n; i++) out.push(valid === null || valid(i) ? get(i) : null);
+  };
+
+  switch (type.typeId) {
+    case arrow.Type.Dictionary: {
+      const dictVector = data.dictionary;
+      if (!dictVector) malformed(`column "${field.name}" refers to a missing dictionary`);
+      let dict = dictCache.get(dictVector);
+      if (!dict) {
+        dict = [];
+        for (const chunk of dictVector.data) readColumn(chunk, field, dict, dictCache);
+        dictCache.set(dictVector, dict);
+      }
+      const indices = data.values as ArrayLike<number | bigint>;
+      need(indices.length >= n, 'dictionary index');
+      const size = dict.length;
+      const d = dict;
+      put((i) => {
+        const k = Number(indices[i]!);
+        if (!(k >= 0 && k < size)) malformed(`dictionary index ${k} out of range in column "${field.name}"`);
+        const v = d[k]!;
+        // Binary values are mutable Uint8Arrays: never share one between rows.
+        return v instanceof Uint8Array ? v.slice() : v;
+      });
+      return;
+    }
+    case arrow.Type.Int:
+    case arrow.Type.Float:
+    case arrow.Type.Date: {
+      const values = data.values as ArrayLike<number | bigint>;
+      need(values.length >= n, 'value');
+      if (values instanceof BigInt64Array || values instanceof BigUint64Array) {
+        const v64 = values;
+        put((i) => v64[i]!);
+      } else {
+        const v32 = values as ArrayLike<number>;
+        put((i) => v32[i]!);
+      }
+      return;
+    }
+    case arrow.Type.Timestamp: {
+      const values = data.values as BigInt64Array;
+      if (!(values instanceof BigInt64Array)) malformed('timestamp buffer has the wrong type');
+      need(values.length >= n, 'timestamp');
+      put((i) => values[i]!);
+      return;
+    }
+    case arrow.Type.Bool: {
+      const values = data.values as Uint8Array;
+      const offset = data.offset;
+      need(values.length * 8 >= offset + n, 'boolean');
+      put((i) => {
+        const p = offset + i;
+        return (values[p >> 3]! & (1 << (p & 7))) !== 0;
+      });
+      return;
+    }
+    case arrow.Type.Decimal: {
+      const words = data.values as Uint32Array;
+      need(words.length >= n * 4, 'decimal');
+      put((i) => {
+        const b = i * 4;
+        const u = BigInt(words[b]!) | (BigInt(words[b + 1]!) << 32n) | (BigInt(words[b + 2]!) << 64n) | (BigInt(words[b + 3]!) << 96n);
+        return BigInt.asIntN(128, u);
+      });
+      return;
+    }
+    case arrow.Type.Utf8:
+    case arrow.Type.LargeUtf8:
+    case arrow.Type.Binary:
+    case arrow.Type.LargeBinary: {
+      const isString = type.typeId === arrow.Type.Utf8 || type.typeId === arrow.Type.LargeUtf8;
+      const offsets = data.valueOffsets as Int32Array | BigInt64Array;
+      const bytes = data.values as Uint8Array;
+      need(offsets.length >= n + 1 || n === 0, 'offsets');
+      const limit = bytes.length;
+      put((i) => {
+        const start = Number(offsets[i]!);
+        const end = Number(offsets[i + 1]!);
+        if (!(start >= 0 && start <= end && end <= limit)) malformed(`bad value offsets in column "${field.name}"`);
+        return isString ? decodeUtf8(bytes, start, end, field.name) : bytes.slice(start, end);
+      });
+      return;
+    }
+    case arrow.Type.Utf8View:
+    case arrow.Type.BinaryView: {
+      // 16-byte views: int32 length, then either the bytes inline (length <= 12)
+      // or a 4-byte prefix, int32 buffer index and int32 offset into that buffer.
+      const isString = type.typeId === arrow.Type.Utf8View;
+      const views = data.values as Uint8Array;
+      need(views.length >= n * 16, 'view');
+      const dv = new DataView(views.buffer, views.byteOffset, views.byteLength);
+      const buffers = data.variadicBuffers;
+      put((i) => {
+        const at = i * 16;
+        const length = dv.getInt32(at, true);
+        let src: Uint8Array;
+        let start: number;
+        if (length < 0) malformed(`bad view length in column "${field.name}"`);
+        if (length <= 12) {
+          src = views;
+          start = at + 4;
+        } else {
+          const buf = buffers[dv.getInt32(at + 8, true)];
+          start = dv.getInt32(at + 12, true);
+          if (!buf || start < 0 || start + length > buf.length) malformed(`bad view in column "${field.name}"`);
+          src = buf;
+        }
+        return isString ? decodeUtf8(src, start, start + length, field.name) : src.slice(start, start + length);
+      });
+      return;
+    }
+    default:
+      // arrowTypeToFv has already rejected every other type.
+      malformed(`unexpected Arrow type ${String(type)}`);
+  }
+}
+
+const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+/**
+ * Decodes UTF-8 exactly; invalid UTF-8 is an input error rather than being
+ * silently replaced (which would change the data). Short ASCII strings skip
+ * TextDecoder, whose per-call overhead dominates for typical cell values.
+ */
+function decodeUtf8(bytes: Uint8Array, start: number, end: number, column: string): string {
+  const len = end - start;
+  if (len === 0) return '';
+  if (len <= 32) {
+    let ascii = true;
+    for (let i = start; i < end; i++) if (bytes[i]! >= 0x80) { ascii = false; break; }
+    if (ascii) return String.fromCharCode.apply(null, bytes.subarray(start, end) as unknown as number[]);
+  }
+  try {
+    return utf8Decoder.decode(bytes.subarray(start, end));
+  } catch {
+    malformed(`invalid UTF-8 in column "${column}"`);
+  }
+}
+

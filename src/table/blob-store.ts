@@ -1,0 +1,10 @@
+/**
+ * What the table layer needs from storage: put and get immutable blobs by
+ * id. The table layer never sees git; storage/ implements this with git
+ * loose objects.
+ */
+export interface BlobStore {
+  /** Stores bytes as a git blob and returns its id (40 hex). Writing an existing blob is a no-op. */
+  writeBlob(bytes: Uint8Array): Promise<string>;
+  readBlob(oid: string): Promise<Uint8Array>;
+}

@@ -1,0 +1,199 @@
+/**
+ * Row-level difference between two snapshots of one table.
+ *
+ * Keyed tables: a merge-join on the key over both sides in key order.
+ * Chunks that appear on both sides with the same id hold identical rows and
+ * are skipped without being read, so cost follows the change, not the
+ * table. Unkeyed tables are compared as multisets of rows (added/removed).
+ */
+import type { BlobStore } from '../../table/blob-store.js';
+import type { ChunkRef, TableManifest } from '../../table/manifest.js';
+import { manifestSchema } from '../../table/manifest.js';
+import { hashRows } from '../../table/row-hash.js';
+import { readChunk } from '../../table/table-reader.js';
+import type { TableData } from '../../table/table-data.js';
+import type { Field, Value } from '../../table/types.js';
+import { sameType, typeToString } from '../../table/types.js';
+import { compareValues, valuesEqual } from '../../table/values.js';
+
+export interface RowChange {
+  op: 'added' | 'removed' | 'modified';
+  key: Value[];
+  /** Values by column name; null for added rows. */
+  before: Record<string, Value> | null;
+  after: Record<string, Value> | null;
+}
+
+export interface SchemaChange {
+  added: string[];
+  removed: string[];
+  changed: { column: string; from: string; to: string }[];
+}
+
+export interface TableDiff {
+  status: 'added' | 'removed' | 'modified' | 'unchanged';
+  added: number;
+  removed: number;
+  modified: number;
+  schema: SchemaChange;
+  /** The first `limit` row changes, in key order. */
+  rows: RowChange[];
+  /** Fields of the row values in `rows` (union of both sides). */
+  fieldsBefore: Field[];
+  fieldsAfter: Field[];
+}
+
+export interface DiffOptions {
+  /** Keep at most this many row changes (counts are always complete). */
+  limit: number;
+}
+
+export function schemaChange(before: Field[], after: Field[]): SchemaChange {
+  const added = after.filter((f) => !before.some((b) => b.name === f.name)).map((f) => f.name);
+  const removed = before.filter((f) => !after.some((a) => a.name === f.name)).map((f) => f.name);
+  const changed: SchemaChange['changed'] = [];
+  for (const f of after) {
+    const b = before.find((x) => x.name === f.name);
+    if (b && !sameType(b.type, f.type)) changed.push({ column: f.name, from: typeToString(b.type), to: typeToString(f.type) });
+  }
+  return { added, removed, changed };
+}
+
+function rowRecord(t: TableData, r: number): Record<string, Value> {
+  const o: Record<string, Value> = {};
+  t.fields.forEach((f, i) => (o[f.name] = t.columns[i]![r]!));
+  return o;
+}
+
+/** Streams the rows of the chunks in `refs` (in order), one chunk in memory at a time. */
+class RowCursor {
+  private data: TableData | null = null;
+  private row = 0;
+  private next = 0;
+  constructor(private store: BlobStore, private m: TableManifest, private refs: ChunkRef[]) {}
+
+  async current(): Promise<{ data: TableData; row: number } | null> {
+    while (this.data === null || this.row >= this.data.rowCount) {
+      const ref = this.refs[this.next++];
+      if (ref === undefined) return null;
+      this.data = await readChunk(this.store, this.m, ref);
+      this.row = 0;
+    }
+    return { data: this.data, row: this.row };
+  }
+
+  advance(): void {
+    this.row++;
+  }
+}
+
+/** Drops the chunks the two sides share (same id), keeping each side's order. */
+function unsharedChunks(a: ChunkRef[], b: ChunkRef[]): [ChunkRef[], ChunkRef[]] {
+  const inA = new Set(a.map((c) => c.oid));
+  const inB = new Set(b.map((c) => c.oid));
+  return [a.filter((c) => !inB.has(c.oid)), b.filter((c) => !inA.has(c.oid))];
+}
+
+/** Diff of two table snapshots; either side may be absent. */
+export async function diffTable(store: BlobStore, before: TableManifest | null, after: TableManifest | null, opts: DiffOptions): Promise<TableDiff> {
+  const fb = before ? manifestSchema(before).fields : [];
+  const fa = after ? manifestSchema(after).fields : [];
+  const result: TableDiff = {
+    status: before === null ? 'added' : after === null ? 'removed' : 'unchanged',
+    added: 0, removed: 0, modified: 0,
+    schema: schemaChange(fb, fa),
+    rows: [], fieldsBefore: fb, fieldsAfter: fa,
+  };
+  if (before && after && before.content_hash === after.content_hash) return result;
+  const record = (c: RowChange): void => {
+    if (result.rows.length < opts.limit) result.rows.push(c);
+  };
+  const key = (after ?? before)!.key;
+  const sameKey = before !== null && after !== null && before.key.join('\0') === after.key.join('\0');
+  if (key.length > 0 && (sameKey || before === null || after === null)) await diffKeyed(store, before, after, key, result, record);
+  else await diffUnkeyed(store, before, after, result, record);
+  if (result.status === 'unchanged' && (result.added || result.removed || result.modified || result.schema.added.length || result.schema.removed.length || result.schema.changed.length)) result.status = 'modified';
+  return result;
+}
+
+async function diffKeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, key: string[], res: TableDiff, record: (c: RowChange) => void): Promise<void> {
+  const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
+  const left = before ? new RowCursor(store, before, cb) : null;
+  const right = after ? new RowCursor(store, after, ca) : null;
+  const keyOf = (t: TableData, r: number): Value[] => key.map((k) => t.columns[t.fields.findIndex((f) => f.name === k)]![r]!);
+  // Columns compared for "modified": those on both sides with the same type; any schema change marks every row modified.
+  const schemaChanged = res.schema.added.length + res.schema.removed.length + res.schema.changed.length > 0;
+  for (;;) {
+    const l = left ? await left.current() : null;
+    const r = right ? await right.current() : null;
+    if (l === null && r === null) break;
+    let cmp: number;
+    if (l === null) cmp = 1;
+    else if (r === null) cmp = -1;
+    else {
+      const kl = keyOf(l.data, l.row);
+      const kr = keyOf(r.data, r.row);
+      cmp = 0;
+      for (let i = 0; i < kl.length && cmp === 0; i++) cmp = compareValues(kl[i]!, kr[i]!);
+    }
+    if (cmp < 0) {
+      res.removed++;
+      record({ op: 'removed', key: keyOf(l!.data, l!.row), before: rowRecord(l!.data, l!.row), after: null });
+      left!.advance();
+    } else if (cmp > 0) {
+      res.added++;
+      record({ op: 'added', key: keyOf(r!.data, r!.row), before: null, after: rowRecord(r!.data, r!.row) });
+      right!.advance();
+    } else {
+      const a = rowRecord(l!.data, l!.row);
+      const b = rowRecord(r!.data, r!.row);
+      const changed = schemaChanged
+        ? Object.keys(a).length !== Object.keys(b).length || Object.keys(a).some((k) => !(k in b) || typeof a[k] !== typeof b[k] || !valuesEqual(a[k]!, b[k]!))
+        : Object.keys(a).some((k) => !valuesEqual(a[k]!, b[k]!));
+      if (changed) {
+        res.modified++;
+        record({ op: 'modified', key: keyOf(l!.data, l!.row), before: a, after: b });
+      }
+      left!.advance();
+      right!.advance();
+    }
+  }
+}
+
+/** Multiset difference by row hash: counts rows on each side and reports the surplus. */
+async function diffUnkeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, res: TableDiff, record: (c: RowChange) => void): Promise<void> {
+  const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
+  type Seen = { count: number; data: TableData; row: number };
+  const collect = async (m: TableManifest | null, refs: ChunkRef[]): Promise<Map<string, Seen>> => {
+    const seen = new Map<string, Seen>();
+    if (!m) return seen;
+    for (const ref of refs) {
+      const data = await readChunk(store, m, ref);
+      const { rowHashes } = hashRows(data.columns, data.fields.map((f) => f.type), data.rowCount, null);
+      for (let r = 0; r < data.rowCount; r++) {
+        // Include field names so that the same values under a different schema differ.
+        const h = data.fields.map((f) => f.name).join('\0') + ':' + Array.from(rowHashes.subarray(r * 4, r * 4 + 4)).join('.');
+        const s = seen.get(h);
+        if (s) s.count++;
+        else seen.set(h, { count: 1, data, row: r });
+      }
+    }
+    return seen;
+  };
+  const b = await collect(before, cb);
+  const a = await collect(after, ca);
+  for (const [h, s] of b) {
+    const extra = s.count - (a.get(h)?.count ?? 0);
+    for (let i = 0; i < extra; i++) {
+      res.removed++;
+      record({ op: 'removed', key: [], before: rowRecord(s.data, s.row), after: null });
+    }
+  }
+  for (const [h, s] of a) {
+    const extra = s.count - (b.get(h)?.count ?? 0);
+    for (let i = 0; i < extra; i++) {
+      res.added++;
+      record({ op: 'added', key: [], before: null, after: rowRecord(s.data, s.row) });
+    }
+  }
+}

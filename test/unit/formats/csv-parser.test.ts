@@ -1,0 +1,246 @@
+import { describe, expect, it } from 'vitest';
+import { FvError } from '../../../src/errors/FvError.js';
+import { parseCsv, type CsvRecord } from '../../../src/table/formats/csv-parser.js';
+
+const enc = new TextEncoder();
+
+/** Text as UTF-8, or raw bytes written as a latin1 string ('\xff' is the byte 0xff). */
+function utf8(s: string): Uint8Array {
+  return enc.encode(s);
+}
+function raw(s: string): Uint8Array {
+  return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
+}
+
+async function* fromChunks(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
+  for (const c of chunks) yield c;
+}
+
+function split(data: Uint8Array, ...at: number[]): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  let prev = 0;
+  for (const p of [...at, data.length]) {
+    out.push(data.subarray(prev, p));
+    prev = p;
+  }
+  return out;
+}
+
+function chunksOf(data: Uint8Array, size: number): Uint8Array[] {
+  const out: Uint8Array[] = [];
+  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
+
+async function batches(chunks: Uint8Array[], opts: { delimiter?: number; batchSize?: number } = {}): Promise<CsvRecord[][]> {
+  const out: CsvRecord[][] = [];
+  for await (const b of parseCsv(fromChunks(chunks), { delimiter: opts.delimiter ?? 44, fileName: 't.csv', batchSize: opts.batchSize })) out.push(b);
+  return out;
+}
+
+async function records(data: Uint8Array | Uint8Array[], opts: { delimiter?: number; batchSize?: number } = {}): Promise<CsvRecord[]> {
+  return (await batches(Array.isArray(data) ? data : [data], opts)).flat();
+}
+
+async function csvError(data: Uint8Array | Uint8Array[], opts: { delimiter?: number } = {}): Promise<FvError> {
+  try {
+    await records(data, opts);
+  } catch (e) {
+    expect(e).toBeInstanceOf(FvError);
+    expect((e as FvError).code).toBe('BAD_INPUT');
+    return e as FvError;
+  }
+  throw new Error('expected the parse to fail');
+}
+
+// A small file with every tricky thing at once: BOM, CRLF, quoted delimiter,
+// doubled quotes, null vs "", a blank line, CRLF and LF inside quotes,
+// multibyte text (2-, 3- and 4-byte sequences), whitespace, a literal quote in
+// an unquoted field and a last line without newline.
+const TRICKY = utf8(
+  '\uFEFFid,name,note\r\n' +
+    '1,"a,b","say ""hi"""\r\n' +
+    '2,,""\r\n' +
+    '\r\n' +
+    '3,"multi\r\nline\nté😀",日本\r\n' +
+    '4, x ,a"b\n' +
+    '5,é,"€"',
+);
+const TRICKY_RECORDS: CsvRecord[] = [
+  { fields: ['id', 'name', 'note'], line: 1 },
+  { fields: ['1', 'a,b', 'say "hi"'], line: 2 },
+  { fields: ['2', null, ''], line: 3 },
+  { fields: ['3', 'multi\r\nline\nté😀', '日本'], line: 5 },
+  { fields: ['4', ' x ', 'a"b'], line: 8 },
+  { fields: ['5', 'é', '€'], line: 9 },
+];
+
+describe('parseCsv: values', () => {
+  it('parses the tricky file in one chunk', async () => {
+    expect(await records(TRICKY)).toEqual(TRICKY_RECORDS);
+  });
+
+  it('gives the same result wherever the chunk boundaries fall', async () => {
+    expect(await records(chunksOf(TRICKY, 1))).toEqual(TRICKY_RECORDS);
+    for (let i = 0; i <= TRICKY.length; i++) {
+      expect(await records(split(TRICKY, i)), `split at ${i}`).toEqual(TRICKY_RECORDS);
+    }
+    for (let i = 1; i < TRICKY.length; i++) {
+      for (let j = i + 1; j < TRICKY.length; j++) {
+        const got = await records(split(TRICKY, i, j));
+        if (JSON.stringify(got) !== JSON.stringify(TRICKY_RECORDS)) expect(got, `split at ${i},${j}`).toEqual(TRICKY_RECORDS);
+      }
+    }
+  });
+
+  it('tells null (unquoted empty) from the empty string (quoted empty)', async () => {
+    expect(await records(utf8('a,b,c\n,"",x\n"",,\n1,2,\n'))).toEqual([
+      { fields: ['a', 'b', 'c'], line: 1 },
+      { fields: [null, '', 'x'], line: 2 },
+      { fields: ['', null, null], line: 3 },
+      { fields: ['1', '2', null], line: 4 },
+    ]);
+    // An empty last field on a last line without newline is null too.
+    expect((await records(utf8('a,b\r\n1,')))[1]).toEqual({ fields: ['1', null], line: 2 });
+  });
+
+  it('keeps whitespace, a lone CR and quotes inside unquoted fields', async () => {
+    expect(await records(utf8('a,b\n  x\t, y \nx\ry,a""b"\n'))).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['  x\t', ' y '], line: 2 },
+      { fields: ['x\ry', 'a""b"'], line: 3 },
+    ]);
+  });
+
+  it('handles CRLF inside quotes and CRLF/LF line ends', async () => {
+    expect(await records(utf8('a,b\r\n"x\r\ny","\r\n"\r\n"q",z\n'))).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['x\r\ny', '\r\n'], line: 2 },
+      { fields: ['q', 'z'], line: 5 },
+    ]);
+  });
+
+  it('ends the last record at end of input, with or without a newline or a CR', async () => {
+    expect(await records(utf8('a\n1'))).toEqual([{ fields: ['a'], line: 1 }, { fields: ['1'], line: 2 }]);
+    expect(await records(utf8('a\r\n1\r'))).toEqual([{ fields: ['a'], line: 1 }, { fields: ['1'], line: 2 }]);
+    expect(await records(utf8('a\n"1"'))).toEqual([{ fields: ['a'], line: 1 }, { fields: ['1'], line: 2 }]);
+    expect(await records(utf8('a\n"1"\r'))).toEqual([{ fields: ['a'], line: 1 }, { fields: ['1'], line: 2 }]);
+    expect(await records(utf8('a\n""'))).toEqual([{ fields: ['a'], line: 1 }, { fields: [''], line: 2 }]);
+  });
+
+  it('skips blank lines anywhere, including an empty line at the end', async () => {
+    expect(await records(utf8('\n\r\na,b\n\n1,2\r\n\r\n\n3,4\n\n'))).toEqual([
+      { fields: ['a', 'b'], line: 3 },
+      { fields: ['1', '2'], line: 5 },
+      { fields: ['3', '4'], line: 8 },
+    ]);
+  });
+
+  it('skips only a leading BOM and keeps U+FEFF inside the data', async () => {
+    expect(await records(utf8('\uFEFFa\n\uFEFFx\n'))).toEqual([
+      { fields: ['a'], line: 1 },
+      { fields: ['\uFEFFx'], line: 2 },
+    ]);
+    // A BOM split over three chunks.
+    expect(await records([raw('\xef'), raw('\xbb'), raw('\xbfa\n1\n')])).toEqual([
+      { fields: ['a'], line: 1 },
+      { fields: ['1'], line: 2 },
+    ]);
+  });
+
+  it('parses TSV with delimiter 9', async () => {
+    expect(await records(utf8('a\tb\n1,2\t"x\ty"\n'), { delimiter: 9 })).toEqual([
+      { fields: ['a', 'b'], line: 1 },
+      { fields: ['1,2', 'x\ty'], line: 2 },
+    ]);
+  });
+
+  it('yields batches of batchSize records, header first', async () => {
+    const got = await batches([utf8('h\n1\n2\n3\n4\n')], { batchSize: 2 });
+    expect(got.map((b) => b.map((r) => r.fields[0]))).toEqual([['h', '1'], ['2', '3'], ['4']]);
+    // The same with one-byte chunks.
+    const got1 = await batches(chunksOf(utf8('h\n1\n2\n3\n4\n'), 1), { batchSize: 2 });
+    expect(got1.map((b) => b.map((r) => r.fields[0]))).toEqual([['h', '1'], ['2', '3'], ['4']]);
+  });
+
+  it('parses many records across chunk sizes with correct lines', async () => {
+    const parts = ['id,text,q\n'];
+    for (let r = 0; r < 30000; r++) parts.push(`${r},ü${r}😀,${r % 7 === 0 ? `"x\n${r}"` : r % 5 === 0 ? '' : '"a""b"'}\n`);
+    const data = utf8(parts.join(''));
+    for (const size of [65536, 997]) {
+      const got = await batches(chunksOf(data, size));
+      expect(got.slice(0, -1).every((b) => b.length === 8192)).toBe(true);
+      const expected: CsvRecord[] = [{ fields: ['id', 'text', 'q'], line: 1 }];
+      let line = 2;
+      for (let r = 0; r < 30000; r++) {
+        expected.push({ fields: [String(r), `ü${r}😀`, r % 7 === 0 ? `x\n${r}` : r % 5 === 0 ? null : 'a"b'], line });
+        line += r % 7 === 0 ? 2 : 1;
+      }
+      expect(got.flat()).toEqual(expected);
+    }
+  });
+
+  it('handles one field spanning many chunks', async () => {
+    const big = 'é"'.repeat(500_000);
+    const data = utf8(`a,b\n"${big.replaceAll('"', '""')}",2\n`);
+    const recs = await records(chunksOf(data, 1024));
+    expect(recs.length).toBe(2);
+    expect(recs[1]!.fields[0]).toBe(big);
+    expect(recs[1]!.fields[1]).toBe('2');
+  });
+});
+
+describe('parseCsv: errors', () => {
+  it('rejects ragged rows with the line where the record starts', async () => {
+    expect((await csvError(utf8('a,b\n1,2\n"x\ny",2,3\n'))).message).toBe('t.csv:3: expected 2 fields, found 3');
+    expect((await csvError(utf8('a,b\r\n1,2\r\n3'))).message).toBe('t.csv:3: expected 2 fields, found 1');
+  });
+
+  it('rejects an unterminated quoted field', async () => {
+    expect((await csvError(utf8('a,b\n1,"abc\ndef\n'))).message).toBe('t.csv:2: unterminated quoted field starting at line 2');
+    expect((await csvError(utf8('a\n"'))).message).toBe('t.csv:2: unterminated quoted field starting at line 2');
+  });
+
+  it('rejects characters after a closing quote', async () => {
+    expect((await csvError(utf8('a,b\n1,"x"y\n'))).message).toBe('t.csv:2: unexpected character after closing quote');
+    expect((await csvError(utf8('a,b\n1,"x\n" ,\n'))).message).toBe('t.csv:3: unexpected character after closing quote');
+    expect((await csvError(utf8('a,b\n1,"x"\r2\n'))).message).toBe('t.csv:2: unexpected character after closing quote');
+  });
+
+  it('rejects invalid UTF-8 with its line', async () => {
+    expect((await csvError(raw('a,b\n1,2\n3,\xff\n'))).message).toBe('t.csv:3: invalid UTF-8');
+    expect((await csvError(raw('a\n"x\n\xc3("\n'))).message).toBe('t.csv:3: invalid UTF-8'); // bad continuation
+    expect((await csvError(raw('a\n\xc0\xaf\n'))).message).toBe('t.csv:2: invalid UTF-8'); // overlong
+    expect((await csvError(raw('a\n\xed\xa0\x80\n'))).message).toBe('t.csv:2: invalid UTF-8'); // encoded surrogate
+    expect((await csvError(raw('a\n\xe6\x97'))).message).toBe('t.csv:2: invalid UTF-8'); // truncated at end of file
+    expect((await csvError(raw('\xef\xbb'))).message).toBe('t.csv:1: invalid UTF-8'); // half a BOM
+    const data = raw('a,b\n1,"x\n\xe6\x97\xa5\xff"\n');
+    for (let i = 0; i <= data.length; i++) expect((await csvError(split(data, i))).message, `split at ${i}`).toBe('t.csv:3: invalid UTF-8');
+  });
+
+  it('reports invalid UTF-8 before a later structural error in the same chunk', async () => {
+    expect((await csvError(raw('a,b\n\xff,1\n1,2,3\n'))).message).toBe('t.csv:2: invalid UTF-8');
+  });
+
+  it('rejects an empty file', async () => {
+    expect((await csvError(utf8(''))).message).toBe('t.csv: file is empty');
+    expect((await csvError([])).message).toBe('t.csv: file is empty');
+    expect((await csvError(utf8('\uFEFF'))).message).toBe('t.csv: file is empty');
+    expect((await csvError(utf8('\n\r\n\n'))).message).toBe('t.csv: file is empty');
+  });
+
+  it('rejects empty and duplicate column names', async () => {
+    expect((await csvError(utf8('a,,c\n1,2,3\n'))).message).toBe('t.csv:1: empty column name (column 2)');
+    expect((await csvError(utf8('a,""\n'))).message).toBe('t.csv:1: empty column name (column 2)');
+    expect((await csvError(utf8('\n\na,b,a\n'))).message).toBe('t.csv:3: duplicate column name "a"');
+    expect((await csvError(utf8('é,"é"'))).message).toBe('t.csv:1: duplicate column name "é"');
+    // The header problem comes first even when a later row is ragged.
+    expect((await csvError(utf8('a,a\n1\n'))).message).toBe('t.csv:1: duplicate column name "a"');
+  });
+
+  it('rejects NUL bytes', async () => {
+    expect((await csvError(raw('a,b\n1,x\0y\n'))).message).toBe('t.csv:2: binary data (NUL byte) in a text file');
+    expect((await csvError(raw('a\n"x\n\0"\n'))).message).toBe('t.csv:3: binary data (NUL byte) in a text file');
+    expect((await csvError(raw('a\n"x"\0\n'))).message).toBe('t.csv:2: binary data (NUL byte) in a text file');
+  });
+});
