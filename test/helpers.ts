@@ -99,6 +99,14 @@ export function fixture(...parts: string[]): string {
   return path.join(FIXTURES, ...parts);
 }
 
+let dataDir: string | null = null;
+
+/** Writes an input file outside any repository (users keep their extracts elsewhere) and returns its path. */
+export function dataFile(name: string, content: string | Buffer): string {
+  dataDir ??= tempDir('fv-data-');
+  return writeFile(dataDir, name, content);
+}
+
 /** A new fv repository in a temp dir. */
 export function newRepo(): string {
   const dir = tempDir();

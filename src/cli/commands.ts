@@ -55,9 +55,10 @@ function readSchemaFile(file: string): Field[] {
   throw new FvError('BAD_INPUT', `${file}: expected {"fields": [...]} or {"column": "type", ...}`);
 }
 
-function splitRevTable(arg: string): { rev: string; table?: string } {
+/** `<rev>` or `<rev>:<table>`; `:<table>` (no rev) is the working state. */
+function splitRevTable(arg: string): { rev?: string; table?: string } {
   const i = arg.lastIndexOf(':');
-  return i < 0 ? { rev: arg } : { rev: arg.slice(0, i) || 'HEAD', table: arg.slice(i + 1) };
+  return i < 0 ? { rev: arg } : { rev: arg.slice(0, i) || undefined, table: arg.slice(i + 1) };
 }
 
 export function registerCommands(program: Command): void {
@@ -152,7 +153,7 @@ export function registerCommands(program: Command): void {
 
   program
     .command('show [target]')
-    .description('a commit (<rev>) or a table (<rev>:<table>, or :<table> for HEAD)')
+    .description('a commit (<rev>) or a table (<rev>:<table>, or :<table> for the working state)')
     .option('-n, --rows <n>', 'rows to show for a table', (v) => Number(v), 10)
     .option('--json', 'print JSON')
     .action(async (target: string | undefined, o: { rows: number; json?: boolean }) => {
@@ -163,7 +164,7 @@ export function registerCommands(program: Command): void {
         if (!o.json) return print(renderTable(s));
         return printJson({ table: s.table, commit: s.commit, rows: s.rows, key: s.key, time: s.time, content_hash: s.contentHash, chunks: s.chunks, columns: s.columns as unknown as Json, head: rowsToJson(s.head) });
       }
-      const c = await repo.show(rev);
+      const c = await repo.show(rev ?? 'HEAD');
       if (o.json) return printJson({ commit: c.commit, parents: c.parents, message: c.message, author: c.author, email: c.email, time: c.time, tables: c.tables as unknown as Json, rows: c.rows });
       print(renderLog([c], false));
       const names = Object.keys(c.rows).sort();

@@ -23,10 +23,13 @@
  * and boolean bitmaps are not (bit `data.offset + i`).
  *
  * Input is untrusted: apache-arrow silently stops at a truncated stream or a
- * truncated file, and happily builds Data whose declared length exceeds its
- * buffers. So the framing is checked here first, every buffer is bounds-checked
- * before it is read, and any failure becomes FvError BAD_INPUT.
+ * truncated file, trusts flatbuffer lengths (a flipped byte can make it
+ * allocate until the process dies) and happily builds Data whose declared
+ * length exceeds its buffers. So the message framing and every flatbuffer it
+ * will read are verified here first, every buffer is bounds-checked before it
+ * is read, and any failure becomes FvError BAD_INPUT.
  */
+import { isUtf8 } from 'node:buffer';
 import * as arrow from 'apache-arrow';
 import { FvError, isFvError } from '../../errors/FvError.js';
 import type { TableData } from '../table-data.js';
@@ -50,6 +53,8 @@ export function encodeArrowIpc(t: TableData, opts: { format: IpcFormat }): Uint8
   if (t.columns.length !== t.fields.length) {
     throw new FvError('TYPE_ERROR', `table has ${t.fields.length} fields but ${t.columns.length} columns`);
   }
+  const dup = duplicateName(t.fields.map((f) => f.name));
+  if (dup !== null) throw duplicateError(dup, '');
   const arrowFields = t.fields.map((f) => new arrow.Field(f.name, fvTypeToArrow(f.type), true, new Map()));
   const children = t.fields.map((f, i) => {
     const col = t.columns[i]!;
@@ -61,6 +66,26 @@ export function encodeArrowIpc(t: TableData, opts: { format: IpcFormat }): Uint8
   const batch = new arrow.RecordBatch(schema, data, new Map());
   const Writer = opts.format === 'file' ? arrow.RecordBatchFileWriter : arrow.RecordBatchStreamWriter;
   return Writer.writeAll([batch]).toUint8Array(true);
+}
+
+/**
+ * apache-arrow merges schema fields BY NAME when it builds a record batch
+ * (Schema.assign in the RecordBatch constructor), so with two columns of the
+ * same name the first one's type is silently replaced by the second's and
+ * the data no longer matches the schema. Duplicate names are therefore
+ * refused on both sides rather than corrupted.
+ */
+function duplicateName(names: readonly string[]): string | null {
+  const seen = new Set<string>();
+  for (const n of names) {
+    if (seen.has(n)) return n;
+    seen.add(n);
+  }
+  return null;
+}
+
+function duplicateError(name: string, prefix: string): FvError {
+  return new FvError('UNSUPPORTED', `${prefix}column name "${name}" appears more than once`, { hint: 'column names must be unique' });
 }
 
 /** Arrow JS refuses to write arrays longer than this (IPC lengths are int32 in practice). */
@@ -150,20 +175,18 @@ function encodeColumn(f: Field, type: arrow.DataType, col: Value[], n: number): 
       return arrow.makeData({ ...base, type: type as arrow.LargeUtf8, valueOffsets: offsets, data: bytes });
     }
     case 'decimal': {
-      const words = new Uint32Array(n * 4);
+      // 128-bit little-endian two's complement: low 64 bits, then high 64 bits
+      // (typed arrays use the platform byte order; Node only runs little-endian).
+      const halves = new BigInt64Array(n * 2);
       const limit = 10n ** BigInt(t.precision);
       for (let i = 0; i < n; i++) {
         const v = col[i];
         if (v === null) continue;
         if (typeof v !== 'bigint' || v >= limit || v <= -limit) throw typeError(f, i, v);
-        // 128-bit little-endian two's complement, least significant 32-bit word first.
-        let u = BigInt.asUintN(128, v);
-        for (let w = 0; w < 4; w++) {
-          words[i * 4 + w] = Number(u & 0xffffffffn);
-          u >>= 32n;
-        }
+        halves[2 * i] = BigInt.asIntN(64, v); // the typed array keeps the low 64 bits
+        halves[2 * i + 1] = v >> 64n; // arithmetic shift: 0n or -1n unless |v| >= 2^63
       }
-      return arrow.makeData({ ...base, type: type as arrow.Decimal, data: words });
+      return arrow.makeData({ ...base, type: type as arrow.Decimal, data: new Uint32Array(halves.buffer) });
     }
   }
 }
@@ -188,43 +211,44 @@ function encodeFloats(f: Field, col: Value[], n: number, single: boolean): Float
   return values;
 }
 
-const utf8Encoder = new TextEncoder();
-
 /**
- * Offsets + bytes for utf8/large_utf8/binary. Strings are UTF-8 encoded by
- * TextEncoder (a lone surrogate becomes U+FFFD, deterministically).
+ * Offsets + bytes for utf8/large_utf8/binary. Strings are measured and then
+ * written straight into one zero-filled buffer with Node's native UTF-8
+ * codec (several times faster than a TextEncoder.encode per value); a lone
+ * surrogate becomes U+FFFD, deterministically.
  */
 function encodeVarWidth(f: Field, col: Value[], n: number, large: boolean): { offsets: Int32Array | BigInt64Array; bytes: Uint8Array } {
   const isString = f.type.kind !== 'binary';
-  const parts: Uint8Array[] = new Array(n);
+  const lengths = new Float64Array(n);
   let total = 0;
   for (let i = 0; i < n; i++) {
     const v = col[i];
-    let b: Uint8Array;
-    if (v === null) b = EMPTY;
-    else if (isString && typeof v === 'string') b = utf8Encoder.encode(v);
-    else if (!isString && v instanceof Uint8Array) b = v;
+    if (v === null) continue;
+    let len: number;
+    if (isString && typeof v === 'string') len = Buffer.byteLength(v, 'utf8');
+    else if (!isString && v instanceof Uint8Array) len = v.length;
     else throw typeError(f, i, v);
-    parts[i] = b;
-    total += b.length;
+    lengths[i] = len;
+    total += len;
   }
   if (!large && total > 2 ** 31 - 1) {
     throw new FvError('TYPE_ERROR', `column "${f.name}": ${total} bytes of ${typeToString(f.type)} data exceed the 2 GiB limit of one chunk`, { hint: 'use large_utf8 or smaller chunks' });
   }
-  const bytes = new Uint8Array(total);
+  const buf = Buffer.alloc(total);
   const offsets = large ? new BigInt64Array(n + 1) : new Int32Array(n + 1);
   let pos = 0;
   for (let i = 0; i < n; i++) {
-    const b = parts[i]!;
-    bytes.set(b, pos);
-    pos += b.length;
+    const v = col[i]!;
+    if (v !== null) {
+      if (typeof v === 'string') buf.write(v, pos, 'utf8');
+      else buf.set(v as Uint8Array, pos);
+      pos += lengths[i]!;
+    }
     if (large) (offsets as BigInt64Array)[i + 1] = BigInt(pos);
     else (offsets as Int32Array)[i + 1] = pos;
   }
-  return { offsets, bytes };
+  return { offsets, bytes: new Uint8Array(buf.buffer, buf.byteOffset, total) };
 }
-
-const EMPTY = new Uint8Array(0);
 
 // ---------------------------------------------------------------------------
 // Decoding
@@ -235,6 +259,13 @@ class Malformed extends Error {}
 
 function malformed(reason: string): never {
   throw new Malformed(reason);
+}
+
+/** Internal signal for valid Arrow that fv cannot read; converted to FvError UNSUPPORTED. */
+class UnsupportedInput extends Error {
+  constructor(message: string, readonly hint: string) {
+    super(message);
+  }
 }
 
 const MAGIC = [0x41, 0x52, 0x52, 0x4f, 0x57, 0x31]; // "ARROW1"
@@ -259,29 +290,35 @@ export function decodeArrowIpc(bytes: Uint8Array, fileName?: string): TableData 
     const input = bytes.byteOffset % 8 === 0 ? bytes : bytes.slice();
     const isFile = hasMagicAt(input, 0);
     // Everything apache-arrow will parse is verified first (see verifyFile).
-    const expectedBatches = isFile ? verifyFile(input) : verifyStream(input);
+    const shape = isFile ? verifyFile(input) : verifyStream(input);
 
     const reader = arrow.RecordBatchReader.from(input);
     reader.open();
     const schema = reader.schema as arrow.Schema | undefined | null;
     if (!schema) malformed('no schema');
-    // Reject unsupported columns before reading any data.
+    // Reject unsupported columns before reading any data. What remains is a
+    // flat schema: one field node per column, each as long as its batch.
     for (const f of schema.fields) arrowTypeToFv(f.type, f.name);
+    const dup = duplicateName(schema.fields.map((f) => (typeof f.name === 'string' ? f.name : '')));
+    if (dup !== null) throw duplicateError(dup, `${name}: `);
+    if (!shape.lengthsConsistent) malformed('column length differs from its record batch length');
     const batches: arrow.RecordBatch[] = [];
     if (reader.isFile()) {
       // Read exactly the batches the footer lists; the iterator would stop
       // silently at the first block it cannot read.
-      for (let i = 0; i < expectedBatches; i++) {
+      for (let i = 0; i < shape.recordBatches; i++) {
         const b = reader.readRecordBatch(i) as arrow.RecordBatch | null;
         if (!b) malformed(`record batch ${i} is unreadable`);
         batches.push(b);
       }
     } else {
       for (const b of reader) batches.push(b);
+      if (batches.length < shape.recordBatches) malformed('record batches missing');
     }
     return tableDataFromArrow(schema, batches, name);
   } catch (e) {
     if (isFvError(e)) throw e;
+    if (e instanceof UnsupportedInput) throw new FvError('UNSUPPORTED', `${name}: ${e.message}`, { hint: e.hint });
     throw new FvError('BAD_INPUT', `${name}: not a valid Arrow IPC file (${shortReason(e)})`, { cause: e });
   }
 }
@@ -430,14 +467,17 @@ function verifySchema(r: FbReader, s: FbTable): void {
   r.vector(s, 3, 8); // features
 }
 
-function verifyRecordBatch(r: FbReader, b: FbTable, bodyLength: number): void {
+/** Returns whether every field node is as long as the batch (true of any flat schema). */
+function verifyRecordBatch(r: FbReader, b: FbTable, bodyLength: number): boolean {
   const length = r.scalarI64(b, 0);
   if (!(length >= 0 && length <= MAX_ROWS)) malformed(`record batch length ${length} out of range`);
   const nodes = r.vector(b, 1, 16); // FieldNode { length: long, null_count: long }
+  let uniform = true;
   for (let i = 0; i < nodes.length; i++) {
     const n = r.i64(nodes.start + 16 * i);
     const nulls = r.i64(nodes.start + 16 * i + 8);
     if (!(n >= 0 && n <= MAX_ROWS && nulls >= 0 && nulls <= n)) malformed('bad field node');
+    if (n !== length) uniform = false;
   }
   const buffers = r.vector(b, 2, 16); // Buffer { offset: long, length: long }
   for (let i = 0; i < buffers.length; i++) {
@@ -445,16 +485,23 @@ function verifyRecordBatch(r: FbReader, b: FbTable, bodyLength: number): void {
     const len = r.i64(buffers.start + 16 * i + 8);
     if (!(off >= 0 && len >= 0 && off + len <= bodyLength)) malformed('buffer outside the message body');
   }
-  r.subTable(b, 3); // compression
+  if (r.subTable(b, 3)) {
+    // Body compression (LZ4_FRAME or ZSTD; pyarrow's Feather writer uses LZ4
+    // by default) needs codecs apache-arrow does not ship.
+    throw new UnsupportedInput('compressed Arrow IPC data is not supported', "write it uncompressed, e.g. pyarrow.feather.write_feather(df, path, compression='uncompressed')");
+  }
   const counts = r.vector(b, 4, 8);
   for (let i = 0; i < counts.length; i++) {
     const c = r.i64(counts.start + 8 * i);
     if (!(c >= 0 && c <= buffers.length)) malformed('bad variadic buffer count');
   }
+  return uniform;
 }
 
-/** Verifies one message's metadata flatbuffer; returns its header type and body length. */
-function verifyMessage(meta: Uint8Array): { kind: number; bodyLength: number } {
+interface MessageInfo { kind: number; bodyLength: number; uniform: boolean }
+
+/** Verifies one message's metadata flatbuffer. */
+function verifyMessage(meta: Uint8Array): MessageInfo {
   const r = new FbReader(meta);
   const m = r.root();
   const kind = r.scalarU8(m, 1);
@@ -463,17 +510,28 @@ function verifyMessage(meta: Uint8Array): { kind: number; bodyLength: number } {
   const header = r.subTable(m, 2);
   if (!header) malformed('message without header');
   verifyKeyValues(r, m, 4);
+  let uniform = true;
   if (kind === MESSAGE_SCHEMA) verifySchema(r, header);
-  else if (kind === MESSAGE_RECORD_BATCH) verifyRecordBatch(r, header, bodyLength);
+  else if (kind === MESSAGE_RECORD_BATCH) uniform = verifyRecordBatch(r, header, bodyLength);
   else if (kind === MESSAGE_DICTIONARY_BATCH) {
     const data = r.subTable(header, 1);
     if (!data) malformed('dictionary batch without data');
     verifyRecordBatch(r, data, bodyLength);
   } else malformed(`unsupported message type ${kind}`);
-  return { kind, bodyLength };
+  return { kind, bodyLength, uniform };
 }
 
-interface MessageWalk { starts: Map<number, number>; end: number; sawEos: boolean }
+interface MessageWalk {
+  /** Start offset -> header type of every message. */
+  starts: Map<number, number>;
+  end: number;
+  sawEos: boolean;
+  /** False if some record batch has a field node of another length than the batch. */
+  lengthsConsistent: boolean;
+}
+
+/** What verification learnt: the number of record batches and whether their lengths agree. */
+interface IpcShape { recordBatches: number; lengthsConsistent: boolean }
 
 /**
  * Walks encapsulated messages from `start`: [0xFFFFFFFF] int32 metadata length,
@@ -485,6 +543,7 @@ interface MessageWalk { starts: Map<number, number>; end: number; sawEos: boolea
 function walkMessages(bytes: Uint8Array, start: number, limit: number, schemaRequired: boolean): MessageWalk {
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const starts = new Map<number, number>();
+  let lengthsConsistent = true;
   let pos = start;
   while (pos < limit) {
     const messageStart = pos;
@@ -496,9 +555,10 @@ function walkMessages(bytes: Uint8Array, start: number, limit: number, schemaReq
       metaLength = view.getInt32(pos, true);
       pos += 4;
     }
-    if (metaLength === 0) return { starts, end: pos, sawEos: true };
+    if (metaLength === 0) return { starts, end: pos, sawEos: true, lengthsConsistent };
     if (metaLength < 0 || metaLength > limit - pos) malformed(`message ${starts.size} truncated or has a bad length`);
-    const { kind, bodyLength } = verifyMessage(bytes.subarray(pos, pos + metaLength));
+    const { kind, bodyLength, uniform } = verifyMessage(bytes.subarray(pos, pos + metaLength));
+    if (!uniform) lengthsConsistent = false;
     pos += metaLength;
     if (bodyLength > limit - pos) malformed(`message ${starts.size} body truncated`);
     pos += bodyLength;
@@ -506,7 +566,7 @@ function walkMessages(bytes: Uint8Array, start: number, limit: number, schemaReq
     if (kind !== MESSAGE_SCHEMA && starts.size === 0 && schemaRequired) malformed('stream does not start with a schema');
     starts.set(messageStart, kind);
   }
-  return { starts, end: pos, sawEos: false };
+  return { starts, end: pos, sawEos: false, lengthsConsistent };
 }
 
 /**
@@ -516,15 +576,15 @@ function walkMessages(bytes: Uint8Array, start: number, limit: number, schemaReq
  * writer (Arrow C++/pyarrow, arrow-rs/polars, Arrow JS) writes the marker,
  * so it is required, and nothing may follow it.
  */
-function verifyStream(bytes: Uint8Array): number {
+function verifyStream(bytes: Uint8Array): IpcShape {
   if (bytes.length === 0) malformed('empty input');
   const walk = walkMessages(bytes, 0, bytes.length, true);
   if (walk.starts.size === 0) malformed(walk.sawEos ? 'no schema' : 'too short');
   if (!walk.sawEos) malformed('truncated: no end-of-stream marker');
   if (walk.end !== bytes.length) malformed(`${bytes.length - walk.end} unexpected bytes after end-of-stream marker`);
-  let batches = 0;
-  for (const kind of walk.starts.values()) if (kind === MESSAGE_RECORD_BATCH) batches++;
-  return batches;
+  let recordBatches = 0;
+  for (const kind of walk.starts.values()) if (kind === MESSAGE_RECORD_BATCH) recordBatches++;
+  return { recordBatches, lengthsConsistent: walk.lengthsConsistent };
 }
 
 /**
@@ -534,9 +594,8 @@ function verifyStream(bytes: Uint8Array): number {
  * the prefix as a stream). apache-arrow reads the schema from the footer and
  * each batch at the offset the footer gives, so the footer is verified and
  * every block must point at a verified message of the right kind.
- * Returns the number of record batches.
  */
-function verifyFile(bytes: Uint8Array): number {
+function verifyFile(bytes: Uint8Array): IpcShape {
   const len = bytes.length;
   if (len < 8 + 4 + 6 || !hasMagicAt(bytes, len - 6)) malformed('truncated: missing trailing ARROW1 magic');
   const footerLength = new DataView(bytes.buffer, bytes.byteOffset, len).getInt32(len - 10, true);
@@ -560,7 +619,7 @@ function verifyFile(bytes: Uint8Array): number {
     return blocks.length;
   };
   checkBlocks(2, MESSAGE_DICTIONARY_BATCH);
-  return checkBlocks(3, MESSAGE_RECORD_BATCH);
+  return { recordBatches: checkBlocks(3, MESSAGE_RECORD_BATCH), lengthsConsistent: walk.lengthsConsistent };
 }
 
 /**
@@ -571,7 +630,11 @@ function verifyFile(bytes: Uint8Array): number {
  * not have and BAD_INPUT (naming `fileName`) for inconsistent buffers.
  */
 export function tableDataFromArrow(schema: arrow.Schema, batches: readonly arrow.RecordBatch[], fileName: string): TableData {
-  const fields: Field[] = schema.fields.map((f) => ({ name: f.name, type: arrowTypeToFv(f.type, f.name) }));
+  // An empty name is stored as an absent one (Arrow JS writes it that way), which reads back as null.
+  const fields: Field[] = schema.fields.map((f) => {
+    const name = typeof f.name === 'string' ? f.name : '';
+    return { name, type: arrowTypeToFv(f.type, name) };
+  });
   const columns: Value[][] = fields.map(() => []);
   const dictCache = new Map<arrow.Vector, Value[]>();
   let rowCount = 0;
@@ -684,11 +747,23 @@ function readColumn(data: arrow.Data, field: Field, out: Value[], dictCache: Map
     case arrow.Type.Decimal: {
       const words = data.values as Uint32Array;
       need(words.length >= n * 4, 'decimal');
-      put((i) => {
-        const b = i * 4;
-        const u = BigInt(words[b]!) | (BigInt(words[b + 1]!) << 32n) | (BigInt(words[b + 2]!) << 64n) | (BigInt(words[b + 3]!) << 96n);
-        return BigInt.asIntN(128, u);
-      });
+      if (words.byteOffset % 8 === 0) {
+        // Fast path: read the two 64-bit halves; most values fit in the low half.
+        const lo = new BigInt64Array(words.buffer, words.byteOffset, n * 2);
+        const ulo = new BigUint64Array(words.buffer, words.byteOffset, n * 2);
+        put((i) => {
+          const low = lo[2 * i]!;
+          const high = lo[2 * i + 1]!;
+          if (high === (low < 0n ? -1n : 0n)) return low;
+          return (high << 64n) | ulo[2 * i]!;
+        });
+      } else {
+        put((i) => {
+          const b = i * 4;
+          const u = BigInt(words[b]!) | (BigInt(words[b + 1]!) << 32n) | (BigInt(words[b + 2]!) << 64n) | (BigInt(words[b + 3]!) << 96n);
+          return BigInt.asIntN(128, u);
+        });
+      }
       return;
     }
     case arrow.Type.Utf8:
@@ -700,11 +775,12 @@ function readColumn(data: arrow.Data, field: Field, out: Value[], dictCache: Map
       const bytes = data.values as Uint8Array;
       need(offsets.length >= n + 1 || n === 0, 'offsets');
       const limit = bytes.length;
+      const text = isString ? utf8Slicer(bytes, field.name) : null;
       put((i) => {
         const start = Number(offsets[i]!);
         const end = Number(offsets[i + 1]!);
         if (!(start >= 0 && start <= end && end <= limit)) malformed(`bad value offsets in column "${field.name}"`);
-        return isString ? decodeUtf8(bytes, start, end, field.name) : bytes.slice(start, end);
+        return text ? text(start, end) : bytes.slice(start, end);
       });
       return;
     }
@@ -743,6 +819,25 @@ function readColumn(data: arrow.Data, field: Field, out: Value[], dictCache: Map
 }
 
 const utf8Decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+
+const isContinuationByte = (b: number | undefined): boolean => b !== undefined && (b & 0xc0) === 0x80;
+
+/**
+ * Exact string extraction from one column's UTF-8 data buffer. When the whole
+ * buffer is valid UTF-8 (checked once, natively) a value whose boundaries are
+ * not inside a multi-byte sequence is valid too, and Node's native decoder
+ * (which keeps a BOM, like ignoreBOM) is used; otherwise each value goes
+ * through the strict decoder, so invalid data is reported, never replaced.
+ */
+function utf8Slicer(bytes: Uint8Array, column: string): (start: number, end: number) => string {
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const wholeValid = isUtf8(bytes);
+  return (start, end) => {
+    if (start === end) return '';
+    if (wholeValid && !isContinuationByte(bytes[start]) && !isContinuationByte(bytes[end])) return buf.toString('utf8', start, end);
+    return decodeUtf8(bytes, start, end, column);
+  };
+}
 
 /**
  * Decodes UTF-8 exactly; invalid UTF-8 is an input error rather than being

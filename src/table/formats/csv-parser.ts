@@ -131,6 +131,7 @@ class CsvScanner {
   private curBase = 0; // index in `fields` where the current record starts
   private recEnds: number[] = [];
   private recLines: number[] = [];
+  private recByteEnds: number[] = []; // only needed to order errors, see flush()
   private pendStart = 0; // byte range of the pending records in the buffer
   private pendEnd = 0;
   private pendStartU = 0;
@@ -331,6 +332,7 @@ class CsvScanner {
       this.recEnds.push(fields.length);
       this.recLines.push(this.recLine);
       this.pendEnd = Math.min(at + 1, buf.length);
+      this.recByteEnds.push(this.pendEnd);
       this.curBase = fields.length;
     }
     this.recStart = next;
@@ -346,31 +348,53 @@ class CsvScanner {
     try {
       s = this.decoder.decode(buf.subarray(this.pendStart, this.pendEnd));
     } catch {
-      throw this.utf8Error(buf, this.pendStart, this.pendEnd, this.pendStartLine) ?? new FvError('BAD_INPUT', `${this.file}:${this.pendStartLine}: invalid UTF-8`);
+      const bad = firstInvalidUtf8(buf, this.pendStart, this.pendEnd);
+      const at = bad < 0 ? this.pendStart : bad;
+      // The records before the bad byte come first in the file (a bad header
+      // there is the earlier problem), so check them before reporting it.
+      let k = 0;
+      while (k < this.recByteEnds.length && this.recByteEnds[k]! <= at) k++;
+      if (k > 0) this.materialize(this.decoder.decode(buf.subarray(this.pendStart, this.recByteEnds[k - 1]!)), k, []);
+      throw this.error(this.pendStartLine + countLf(buf, this.pendStart, at), 'invalid UTF-8');
     }
+    const f = this.materialize(s, recEnds.length, out);
+    // Keep only the fields of the record still being scanned (copyWithin:
+    // splice would allocate an array of everything removed).
     const fields = this.fields;
+    fields.copyWithin(0, f);
+    fields.length -= f;
+    this.curBase -= f;
+    recEnds.length = 0;
+    this.recLines.length = 0;
+    this.recByteEnds.length = 0;
+  }
+
+  /**
+   * Turns the first `count` pending records into CsvRecords, `s` being the
+   * decoded text from their start; returns the number of `fields` entries used.
+   */
+  private materialize(s: string, count: number, out: CsvRecord[]): number {
+    const fields = this.fields;
+    const recEnds = this.recEnds;
     const base = this.pendStartU;
     let f = 0;
-    for (let r = 0; r < recEnds.length; r++) {
+    for (let r = 0; r < count; r++) {
       const end = recEnds[r]!;
-      const vals: (string | null)[] = [];
-      for (; f < end; f += 3) {
+      // Exact-size array: less garbage than growing one with push.
+      const vals = new Array<string | null>((end - f) / 3);
+      for (let v = 0; f < end; f += 3, v++) {
         const a = fields[f]! - base;
         const b = fields[f + 1]! - base;
         const k = fields[f + 2]!;
-        if (k === K_UNQUOTED) vals.push(a === b ? null : s.slice(a, b));
-        else if (k === K_QUOTED) vals.push(s.slice(a, b));
-        else vals.push(s.slice(a, b).replaceAll('""', '"'));
+        if (k === K_UNQUOTED) vals[v] = a === b ? null : s.slice(a, b);
+        else if (k === K_QUOTED) vals[v] = s.slice(a, b);
+        else vals[v] = s.slice(a, b).replaceAll('""', '"');
       }
       const line = this.recLines[r]!;
       if (!this.sawHeader) this.checkHeader(vals, line);
       out.push({ fields: vals, line });
     }
-    // Keep only the fields of the record still being scanned.
-    fields.splice(0, f);
-    this.curBase -= f;
-    recEnds.length = 0;
-    this.recLines.length = 0;
+    return f;
   }
 
   private checkHeader(names: (string | null)[], line: number): void {

@@ -56,13 +56,19 @@ function newDecoder(): TextDecoder {
   return new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 }
 
-function decodeRange(decoder: TextDecoder, buf: Uint8Array, from: number, to: number, fromLine: number, file: string): string {
+/**
+ * Decodes buf[from, to). On invalid UTF-8, calls `before(at)` with the
+ * position of the bad byte so the caller can first parse the records that
+ * precede it (an error there is the earlier problem), then throws.
+ */
+function decodeRange(decoder: TextDecoder, buf: Uint8Array, from: number, to: number, fromLine: number, file: string, before: (at: number) => void): string {
   try {
     return decoder.decode(buf.subarray(from, to));
   } catch {
     const bad = firstInvalidUtf8(buf, from, to);
-    const line = fromLine + (bad < 0 ? 0 : countLf(buf, from, bad));
-    throw new FvError('BAD_INPUT', `${file}:${line}: invalid UTF-8`);
+    const at = bad < 0 ? from : bad;
+    before(at);
+    throw new FvError('BAD_INPUT', `${file}:${fromLine + countLf(buf, from, at)}: invalid UTF-8`);
   }
 }
 
@@ -104,7 +110,10 @@ async function* readJsonLines(source: AsyncIterable<Uint8Array>, p: RecordParser
       continue;
     }
     const end = buf.length - chunk.length + lastLf + 1;
-    const s = decodeRange(decoder, buf, 0, end, line, p.file);
+    const s = decodeRange(decoder, buf, 0, end, line, p.file, (at) => {
+      const lineStart = at > 0 ? buf.lastIndexOf(LF, at - 1) + 1 : 0;
+      if (lineStart > 0) takeLines(decoder.decode(buf.subarray(0, lineStart)));
+    });
     tail = buf.subarray(end);
     // Yield in batchSize pieces; a chunk can hold more than one batch.
     line += takeLines(s);
@@ -113,7 +122,15 @@ async function* readJsonLines(source: AsyncIterable<Uint8Array>, p: RecordParser
       out = out.slice(batchSize);
     }
   }
-  if (tail.length > 0) takeLines(decodeRange(decoder, tail, 0, tail.length, line, p.file));
+  if (tail.length > 0) {
+    const last = tail;
+    takeLines(
+      decodeRange(decoder, last, 0, last.length, line, p.file, (at) => {
+        const lineStart = at > 0 ? last.lastIndexOf(LF, at - 1) + 1 : 0;
+        if (lineStart > 0) takeLines(decoder.decode(last.subarray(0, lineStart)));
+      }),
+    );
+  }
   if (!sawRecord) throw new FvError('BAD_INPUT', `${p.file}: file is empty`);
   while (out.length > 0) {
     yield out.slice(0, batchSize);
@@ -193,8 +210,8 @@ class ArrayScanner {
   private inStr = false;
   private esc = false;
   private scalar = false;
-  // Complete elements not yet parsed: [startU, endU, line] triples, all
-  // inside the byte range [pendStart, pendEnd) of the buffer.
+  // Complete elements not yet parsed: [startU, endU, line, byte end] for
+  // each, all inside the byte range [pendStart, pendEnd) of the buffer.
   private pend: number[] = [];
   private pendStart = 0;
   private pendEnd = 0;
@@ -284,7 +301,7 @@ class ArrayScanner {
         if (!ended) break;
         this.addElement(i, off + i);
         this.top = T_SEP;
-        if (this.pend.length / 3 >= limit) break;
+        if (this.pend.length / 4 >= limit) break;
         continue;
       }
 
@@ -343,7 +360,7 @@ class ArrayScanner {
       this.pendStart = this.elemStart;
       this.pendStartU = this.elemStartU;
     }
-    this.pend.push(this.elemStartU, endU, this.elemLine);
+    this.pend.push(this.elemStartU, endU, this.elemLine, end);
     this.pendEnd = end;
   }
 
@@ -351,13 +368,23 @@ class ArrayScanner {
   flush(buf: Uint8Array, out: JsonRecord[]): void {
     const pend = this.pend;
     if (pend.length === 0) return;
-    const s = decodeRange(this.decoder, buf, this.pendStart, this.pendEnd, pend[2]!, this.p.file);
+    const s = decodeRange(this.decoder, buf, this.pendStart, this.pendEnd, pend[2]!, this.p.file, (at) => {
+      let k = 0;
+      while (k < pend.length && pend[k + 3]! <= at) k += 4;
+      if (k > 0) this.parse(this.decoder.decode(buf.subarray(this.pendStart, pend[k - 1]!)), k, []);
+    });
+    this.parse(s, pend.length, out);
+    pend.length = 0;
+  }
+
+  /** Parses the pending elements in pend[0, count), `s` being the text decoded from their start. */
+  private parse(s: string, count: number, out: JsonRecord[]): void {
+    const pend = this.pend;
     const base = this.pendStartU;
-    for (let k = 0; k < pend.length; k += 3) {
+    for (let k = 0; k < count; k += 4) {
       const line = pend[k + 2]!;
       out.push({ values: this.p.parseRecord(s, pend[k]! - base, pend[k + 1]! - base, line), line });
     }
-    pend.length = 0;
   }
 
   finish(buf: Uint8Array, out: JsonRecord[]): void {
@@ -410,7 +437,7 @@ function describeChar(c: number): string {
 }
 
 function describeByte(b: number): string {
-  return b < 0x80 ? describeChar(b) : 'a non-ASCII character';
+  return b < 0x80 ? describeChar(b) : 'non-ASCII character';
 }
 
 /** What kind of JSON value starts with byte/char c, for "expected ..., found X". */
@@ -421,18 +448,24 @@ function describeStart(c: number): string {
   if (c === 0x2d || isDigit(c)) return 'number';
   if (c === 0x74 || c === 0x66) return 'boolean';
   if (c === 0x6e) return 'null';
-  return c < 0x80 ? describeChar(c) : 'a non-ASCII character';
+  return c < 0x80 ? describeChar(c) : 'non-ASCII character';
 }
 
 /** An open object or array while parsing a nested value. */
 interface Frame {
   obj: boolean;
-  items: string[]; // canonical text of each value
-  keys: string[]; // decoded keys (objects only), parallel to items
-  rawKeys: string[]; // canonical JSON text of each key
-  seen: Set<string> | null;
+  /** Arrays: the canonical text so far (built as we go, no per-item array). */
+  text: string;
+  // Objects: decoded keys, their canonical JSON text and the values' text, in
+  // source order; sorted when the object closes (unless already in order).
+  keys: string[];
+  rawKeys: string[];
+  items: string[];
+  sorted: boolean;
+  seen: Set<string> | null; // built only for large objects (see key())
 }
 
+const LITERALS = ['true', 'false', 'null'] as const;
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \ / b f n r t
 
 class RecordParser {
@@ -468,8 +501,9 @@ class RecordParser {
         const key = this.string(i);
         i = this.colon(this.pos);
         const v = this.cell(i);
-        if (values.has(key)) throw this.error(keyAt, `duplicate key ${JSON.stringify(key)}`);
-        values.set(key, v);
+        const size = values.size;
+        values.set(key, v); // one hash lookup instead of has() + set()
+        if (values.size === size) throw this.error(keyAt, `duplicate key ${JSON.stringify(key)}`);
         i = skipWs(s, this.pos, end);
         const c = this.at(i);
         if (c === 0x2c) {
@@ -515,7 +549,7 @@ class RecordParser {
   private scalarText(i: number): string {
     const c = this.at(i);
     if (c === 0x22) {
-      this.string(i);
+      this.string(i, true);
       return this.raw;
     }
     if (c === 0x2d || isDigit(c)) return this.number(i);
@@ -523,7 +557,7 @@ class RecordParser {
   }
 
   private literal(i: number): 'true' | 'false' | 'null' {
-    for (const word of ['true', 'false', 'null'] as const) {
+    for (const word of LITERALS) {
       if (this.s.startsWith(word, i) && i + word.length <= this.end) {
         this.pos = i + word.length;
         return word;
@@ -557,8 +591,8 @@ class RecordParser {
     return this.s.slice(i, j);
   }
 
-  /** Parses the string starting at the quote at i; sets pos and raw. */
-  private string(i: number): string {
+  /** Parses the string starting at the quote at i; sets pos, and raw if wanted. */
+  private string(i: number, wantRaw = false): string {
     const s = this.s;
     const end = this.end;
     let j = i + 1;
@@ -583,22 +617,27 @@ class RecordParser {
     this.pos = j + 1;
     if (!escaped) {
       // Without escapes the source text is already what JSON.stringify would write.
-      this.raw = s.slice(i, j + 1);
+      if (wantRaw) this.raw = s.slice(i, j + 1);
       return s.slice(i + 1, j);
     }
     // The escapes were validated above, so JSON.parse cannot fail here.
     const value = JSON.parse(s.slice(i, j + 1)) as string;
-    this.raw = JSON.stringify(value);
+    if (wantRaw) this.raw = JSON.stringify(value);
     return value;
   }
 
   /** Parses a key (at i, in frame f) and the ':' after it; returns the value's position. */
   private key(i: number, f: Frame): number {
     if (this.at(i) !== 0x22) throw this.syntax(i, `expected a string key, found ${this.describe(i)}`);
-    const key = this.string(i);
-    if (f.seen!.has(key)) throw this.error(i, `duplicate key ${JSON.stringify(key)}`);
-    f.seen!.add(key);
-    f.keys.push(key);
+    const key = this.string(i, true);
+    const keys = f.keys;
+    // Small objects (the common case) are checked by a linear scan; a Set
+    // keeps large ones linear overall.
+    if (keys.length >= 16 && f.seen === null) f.seen = new Set(keys);
+    if (f.seen === null ? keys.includes(key) : f.seen.has(key)) throw this.error(i, `duplicate key ${JSON.stringify(key)}`);
+    f.seen?.add(key);
+    if (keys.length > 0 && keys[keys.length - 1]! > key) f.sorted = false;
+    keys.push(key);
     f.rawKeys.push(this.raw);
     return this.colon(this.pos);
   }
@@ -633,7 +672,7 @@ class RecordParser {
           valueDone = true;
           continue;
         }
-        const f: Frame = { obj, items: [], keys: [], rawKeys: [], seen: obj ? new Set() : null };
+        const f: Frame = { obj, text: '[', keys: [], rawKeys: [], items: [], sorted: true, seen: null };
         stack.push(f);
         if (obj) i = this.key(i, f);
         continue;
@@ -643,7 +682,8 @@ class RecordParser {
         this.pos = i;
         return text;
       }
-      f.items.push(text);
+      if (f.obj) f.items.push(text);
+      else f.text += f.text.length === 1 ? text : `,${text}`;
       i = skipWs(s, i, end);
       const c = this.at(i);
       if (c === 0x2c) {
@@ -656,7 +696,7 @@ class RecordParser {
       if (c !== close) throw this.syntax(i, `expected ',' or '${String.fromCharCode(close)}', found ${this.describe(i)}`);
       i++;
       stack.pop();
-      text = f.obj ? canonicalObject(f) : `[${f.items.join(',')}]`;
+      text = f.obj ? canonicalObject(f) : `${f.text}]`;
     }
   }
 
@@ -685,12 +725,13 @@ class RecordParser {
 
 function canonicalObject(f: Frame): string {
   const keys = f.keys;
-  const order = keys.map((_, k) => k).sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
   let out = '{';
-  for (let k = 0; k < order.length; k++) {
-    const m = order[k]!;
-    if (k > 0) out += ',';
-    out += `${f.rawKeys[m]!}:${f.items[m]!}`;
+  if (f.sorted) {
+    for (let k = 0; k < keys.length; k++) out += `${k > 0 ? ',' : ''}${f.rawKeys[k]!}:${f.items[k]!}`;
+  } else {
+    // Keys are unique (checked in key()), so the comparison never ties.
+    const order = keys.map((_, k) => k).sort((a, b) => (keys[a]! < keys[b]! ? -1 : 1));
+    for (let k = 0; k < order.length; k++) out += `${k > 0 ? ',' : ''}${f.rawKeys[order[k]!]!}:${f.items[order[k]!]!}`;
   }
   return out + '}';
 }

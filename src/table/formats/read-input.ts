@@ -15,7 +15,6 @@ import { sameType, typeToString } from '../types.js';
 import { parseCsv } from './csv-parser.js';
 import type { InputFormat } from './format.js';
 import { parseJsonRecords } from './json-parser.js';
-import { readParquet } from './parquet.js';
 
 export interface ReadInputOptions {
   format: InputFormat;
@@ -74,7 +73,7 @@ export async function readInput(opts: ReadInputOptions): Promise<InputTable> {
     case 'parquet': {
       const bytes = await readAll(opts.file);
       if (bytes.length === 0) throw new FvError('BAD_INPUT', `${name}: file is empty`);
-      const data = opts.format === 'arrow' ? decodeArrowIpc(bytes, name) : await readParquet(bytes, name);
+      const data = opts.format === 'arrow' ? decodeArrowIpc(bytes, name) : await (await import('./parquet.js')).readParquet(bytes, name);
       checkTypedOverrides(data, opts, name);
       return { data, rowLabel: (r) => `${name} row ${r + 1}` };
     }

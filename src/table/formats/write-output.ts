@@ -14,7 +14,6 @@ import { concatTables } from '../table-data.js';
 import type { Field } from '../types.js';
 import { formatValue, valueToJson } from '../values.js';
 import type { OutputFormat } from './format.js';
-import { writeParquet } from './parquet.js';
 
 function csvQuote(s: string, delimiter: string): string {
   if (s === '') return '""';
@@ -61,7 +60,7 @@ export async function writeOutput(fields: Field[], parts: AsyncIterable<TableDat
       const all: TableData[] = [];
       for await (const p of parts) all.push(p);
       const t = concatTables(fields, all);
-      await write(stream, format === 'arrow' ? encodeArrowIpc(t, { format: 'file' }) : await writeParquet(t));
+      await write(stream, format === 'arrow' ? encodeArrowIpc(t, { format: 'file' }) : await (await import('./parquet.js')).writeParquet(t));
     } else if (format === 'json') {
       let first = true;
       await write(stream, '[');

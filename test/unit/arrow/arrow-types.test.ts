@@ -61,9 +61,10 @@ describe('fv <-> Arrow type mapping', () => {
   it('rejects types fv cannot carry, naming the column and type', () => {
     expectUnsupported(new arrow.List(new arrow.Field('item', new arrow.Int32())), /List<Int32> is not supported/);
     expectUnsupported(new arrow.Struct([new arrow.Field('a', new arrow.Int32())]), /Struct/);
-    expectUnsupported(new arrow.Map_(new arrow.Field('entries', new arrow.Struct([
+    const entries = new arrow.Struct<{ key: arrow.Utf8; value: arrow.Int32 }>([
       new arrow.Field('key', new arrow.Utf8(), false), new arrow.Field('value', new arrow.Int32()),
-    ]))), /Map/);
+    ]);
+    expectUnsupported(new arrow.Map_(new arrow.Field('entries', entries)), /Map/);
     expectUnsupported(new arrow.Float16(), /Float16/);
     expectUnsupported(new arrow.TimeMillisecond(), /Time/);
     expectUnsupported(new arrow.DurationSecond(), /Duration/);

@@ -218,8 +218,10 @@ describe('parseCsv: errors', () => {
     for (let i = 0; i <= data.length; i++) expect((await csvError(split(data, i))).message, `split at ${i}`).toBe('t.csv:3: invalid UTF-8');
   });
 
-  it('reports invalid UTF-8 before a later structural error in the same chunk', async () => {
+  it('reports the first problem in the file when a chunk has several', async () => {
     expect((await csvError(raw('a,b\n\xff,1\n1,2,3\n'))).message).toBe('t.csv:2: invalid UTF-8');
+    // ... and a bad header before invalid UTF-8.
+    expect((await csvError(raw('a,a\n\xff,1\n'))).message).toBe('t.csv:1: duplicate column name "a"');
   });
 
   it('rejects an empty file', async () => {
@@ -236,6 +238,12 @@ describe('parseCsv: errors', () => {
     expect((await csvError(utf8('é,"é"'))).message).toBe('t.csv:1: duplicate column name "é"');
     // The header problem comes first even when a later row is ragged.
     expect((await csvError(utf8('a,a\n1\n'))).message).toBe('t.csv:1: duplicate column name "a"');
+  });
+
+  it('rejects a delimiter that cannot work', async () => {
+    for (const d of [0x22, 0x0a, 0x0d, 0, 0xc3]) {
+      await expect(records(utf8('a\n'), { delimiter: d })).rejects.toMatchObject({ code: 'BAD_USAGE', message: `invalid CSV delimiter byte ${d}` });
+    }
   });
 
   it('rejects NUL bytes', async () => {
