@@ -105,6 +105,12 @@ export async function diffTable(store: BlobStore, before: TableManifest | null, 
     rows: [], fieldsBefore: fb, fieldsAfter: fa,
   };
   if (before && after && before.content_hash === after.content_hash) return result;
+  // A whole table added or removed: the counts are in the manifest, no need to read rows.
+  if (opts.limit === 0 && (before === null || after === null)) {
+    if (before === null) result.added = after!.rows;
+    else result.removed = before.rows;
+    return result;
+  }
   const record = (c: RowChange): void => {
     if (result.rows.length < opts.limit) result.rows.push(c);
   };
