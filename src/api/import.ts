@@ -8,15 +8,16 @@
 import { FvError } from '../errors/FvError.js';
 import { formatFromName } from '../table/formats/format.js';
 import type { InputFormat } from '../table/formats/format.js';
-import { readInput } from '../table/formats/read-input.js';
+import { readColumns } from '../table/formats/read-columns.js';
+import type { ReadResult } from '../table/formats/read-columns.js';
+import { ColumnStore } from '../table/column-store.js';
 import type { TableManifest, TableSchema } from '../table/manifest.js';
 import { encodeManifest, manifestSchema } from '../table/manifest.js';
 import { keyIndexes, sortOrderByKey } from '../table/sort.js';
-import type { TableData } from '../table/table-data.js';
-import { concatTables, takeRows } from '../table/table-data.js';
-import { readWholeTable } from '../table/table-reader.js';
+import { readChunks } from '../table/table-reader.js';
+import { formatValue } from '../table/values.js';
 import { writeTable } from '../table/table-writer.js';
-import type { Field, FvType } from '../table/types.js';
+import type { Field, FvType, Value } from '../table/types.js';
 import { sameType, typeToString } from '../table/types.js';
 import { checkTableName } from '../versioning/layout.js';
 import { saveWorking } from '../versioning/working.js';
@@ -62,38 +63,28 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
     // Appends and upserts read the file under the table's schema, so a file
     // that happens to infer differently (an all-empty column) still fits.
     const schemaForRead = opts.schema ?? (mode !== 'replace' && oldSchema && !opts.types ? oldSchema.fields : undefined);
-    const input = await readInput({ format, file, types: opts.types, schema: schemaForRead });
+    const input = await readColumns({ format, file, types: opts.types, schema: schemaForRead });
     const name = file === '-' ? '<stdin>' : file;
     const key = opts.key ?? oldSchema?.key ?? [];
     const time = opts.time ?? (opts.key === undefined ? oldSchema?.time ?? null : null);
-    const schema: TableSchema = { fields: input.data.fields, key, time };
+    const schema: TableSchema = { fields: input.store.fields, key, time };
     validateSchema(schema, name);
-    let data: TableData = input.data;
+    let store = input.store;
     let rowLabel = input.rowLabel;
+    if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
     if (mode !== 'replace' && existing && oldSchema) {
-      if (!sameFields(oldSchema.fields, data.fields)) {
+      if (!sameFields(oldSchema.fields, store.fields)) {
         throw new FvError('SCHEMA_MISMATCH', `${name}: columns do not match table ${table} (${oldSchema.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(', ')})`, { hint: 'use --mode replace to change the schema' });
       }
-      if (key.join('\0') !== oldSchema.key.join('\0')) throw new FvError('SCHEMA_MISMATCH', `table ${table} is keyed on (${oldSchema.key.join(', ')}); --${mode} cannot change the key`);
-      if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
-      const old = await readWholeTable(ctx.git, existing);
-      const n = old.rowCount;
-      if (mode === 'append') {
-        data = concatTables(data.fields, [old, data]);
-      } else {
-        data = upsert(old, data, key, name, input.rowLabel);
-      }
-      rowLabel = (r) => (r < n ? `existing row ${r + 1}` : input.rowLabel(r - n));
-    } else if (mode === 'upsert' && key.length === 0) {
-      throw new FvError('BAD_USAGE', '--mode upsert needs --key');
+      if (key.join('\0') !== oldSchema.key.join('\0')) throw new FvError('SCHEMA_MISMATCH', `table ${table} is keyed on (${oldSchema.key.join(', ')}); --mode ${mode} cannot change the key`);
+      const combined = await mergeWithExisting(ctx, existing, input, mode, key, name);
+      store = combined.store;
+      rowLabel = combined.rowLabel;
     }
-    if (key.length > 0) {
-      const order = sortOrderByKey(data, keyIndexes(data, key, name), name, rowLabel);
-      data = takeRows(data, order);
-    }
+    const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), name, rowLabel) : null;
     // Keep the table's chunking while its schema is unchanged, so unchanged rows keep their chunks.
-    const chunking = existing && oldSchema && sameFields(oldSchema.fields, data.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
-    const manifest = await writeTable(data, schema, ctx.git, chunking);
+    const chunking = existing && oldSchema && sameFields(oldSchema.fields, store.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
+    const manifest = await writeTable(store, order, schema, ctx.git, chunking);
     const manifestOid = await ctx.git.writeBlob(encodeManifest(manifest));
     ws.tables.set(table, manifestOid);
     await saveWorking(ctx.git, ws);
@@ -122,16 +113,35 @@ function validateSchema(s: TableSchema, name: string): void {
   if (names.length === 0) throw new FvError('BAD_INPUT', `${name}: no columns`);
 }
 
-/** Rows of `incoming` replace rows of `old` with the same key; the rest are added. */
-function upsert(old: TableData, incoming: TableData, key: string[], name: string, label: (r: number) => string): TableData {
-  const kIn = keyIndexes(incoming, key, name);
-  // Sorting the incoming rows also rejects duplicate keys within the file.
-  sortOrderByKey(incoming, kIn, name, label);
-  const kOld = keyIndexes(old, key, name);
-  const keyString = (t: TableData, idx: number[], r: number): string => idx.map((i) => String(t.columns[i]![r])).join('\0');
-  const replaced = new Set<string>();
-  for (let r = 0; r < incoming.rowCount; r++) replaced.add(keyString(incoming, kIn, r));
-  const keep: number[] = [];
-  for (let r = 0; r < old.rowCount; r++) if (!replaced.has(keyString(old, kOld, r))) keep.push(r);
-  return concatTables(incoming.fields, [takeRows(old, keep), incoming]);
+/**
+ * The existing table plus the file's rows: all of them (append), or with
+ * the file's rows replacing existing rows of the same key (upsert).
+ */
+async function mergeWithExisting(ctx: RepoContext, existing: TableManifest, input: ReadResult, mode: 'append' | 'upsert', key: string[], name: string): Promise<ReadResult> {
+  const incoming = input.store;
+  const keyIdx = keyIndexes(incoming.fields, key, name);
+  let replaced: Set<string> | null = null;
+  if (mode === 'upsert') {
+    // Sorting the file's rows also rejects duplicate keys within the file.
+    sortOrderByKey(incoming, keyIdx, name, input.rowLabel);
+    replaced = new Set();
+    for (let r = 0; r < incoming.rowCount; r++) replaced.add(keyString((c) => incoming.get(c, r), incoming.fields, keyIdx));
+  }
+  const store = new ColumnStore(incoming.fields);
+  for await (const chunk of readChunks(ctx.git, existing)) {
+    if (replaced === null) {
+      store.appendTableData(chunk);
+      continue;
+    }
+    for (let r = 0; r < chunk.rowCount; r++) {
+      if (!replaced.has(keyString((c) => chunk.columns[c]![r]!, chunk.fields, keyIdx))) store.pushRow(chunk.columns.map((c) => c[r]!));
+    }
+  }
+  const existingRows = store.rowCount;
+  store.appendStore(incoming);
+  return { store, rowLabel: (r) => (r < existingRows ? `existing row ${r + 1}` : input.rowLabel(r - existingRows)) };
+}
+
+function keyString(value: (column: number) => Value, fields: Field[], keyIdx: number[]): string {
+  return keyIdx.map((c) => formatValue(value(c), fields[c]!.type)).join('\u0000');
 }

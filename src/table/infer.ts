@@ -37,6 +37,8 @@ class Candidates {
     if (this.float && !(FLOAT_RE.test(s) || s === 'NaN' || s === 'Infinity' || s === '-Infinity')) this.float = false;
     // A digits-only value that overflows int64 is an identifier, not a float.
     if (this.float && /^-?\d+$/.test(s) && !fitsInt64(s)) this.float = false;
+    // "Never change a value": 9007199254740993 or 0.10000000000000000001 would be rounded by float64.
+    if (this.float && !floatIsExact(s)) this.float = false;
     if (this.bool && !isBoolText(s)) this.bool = false;
     if (this.date && parseDate(s) === null) this.date = false;
     if (this.ts) this.timestampText(s);
@@ -78,6 +80,37 @@ class Candidates {
   }
 }
 
+/** Sign, significant digits and exponent of a decimal literal: "-1.50e2" -> ["-", "15", 1]; zero -> ["", "0", 0]. */
+function decimalParts(s: string): [string, string, number] | null {
+  const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
+  if (!m) return null;
+  const frac = m[3] ?? '';
+  let digits = (m[2]! + frac).replace(/^0+/, '');
+  if (digits === '') return ['', '0', 0];
+  let exp = Number(m[4] ?? 0) - frac.length;
+  const t = digits.replace(/0+$/, '');
+  exp += digits.length - t.length;
+  digits = t;
+  return [m[1] === '-' ? '-' : '', digits, exp];
+}
+
+/**
+ * Whether reading the decimal text `s` as a float64 keeps its value, i.e. the
+ * float's shortest round-trip text is the same number (NaN and the infinities
+ * written out are exact). Fixes inference silently rounding 9007199254740993
+ * (in a column with 1.5) or 1e400 (to Infinity) when a column became float64.
+ */
+export function floatIsExact(s: string): boolean {
+  if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return true;
+  const x = Number(s);
+  if (!Number.isFinite(x)) return false;
+  const a = decimalParts(s);
+  const b = decimalParts(String(x));
+  if (a === null || b === null) return false;
+  if (x === 0) return a[1] === '0'; // -0.0 stays -0 (Number keeps the sign)
+  return a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
+}
+
 function fitsInt64(s: string): boolean {
   if (s.length < 19) return true;
   const b = BigInt(s);
@@ -89,42 +122,85 @@ function isBoolText(s: string): boolean {
   return l === 'true' || l === 'false';
 }
 
-/** Infers the type of a column of CSV cells (null = empty field). */
-export function inferTextColumn(cells: readonly (string | null)[]): FvType {
-  const c = new Candidates();
-  for (const s of cells) {
-    if (s === null) continue;
+/** Streaming inference for one column of CSV cells (null = empty field). */
+export class TextInference {
+  private c = new Candidates();
+  private done = false;
+
+  add(s: string | null): void {
+    if (s === null || this.done) return;
+    const c = this.c;
     c.text(s);
-    if (!c.int && !c.float && !c.bool && !c.date && !c.ts) return { kind: 'utf8' };
+    if (!c.int && !c.float && !c.bool && !c.date && !c.ts) this.done = true;
   }
-  return c.result();
+
+  result(): FvType {
+    return this.done ? { kind: 'utf8' } : this.c.result();
+  }
 }
 
-/** Infers the type of a column of JSON cells: JSON's own types decide, strings may be dates. */
-export function inferJsonColumn(cells: readonly JsonCell[]): FvType {
-  let ints = 0, floats = 0, bools = 0, strings = 0, other = 0;
-  const temporal = new Candidates();
-  temporal.int = temporal.float = temporal.bool = false;
-  for (const v of cells) {
-    if (v === null) continue;
-    if (typeof v === 'boolean') bools++;
+/** Streaming inference for one column of JSON cells: JSON's own types decide, strings may be dates. */
+export class JsonInference {
+  private ints = 0;
+  private floats = 0;
+  private bools = 0;
+  private strings = 0;
+  private other = 0;
+  /** Strings "NaN", "Infinity", "-Infinity": how fv's JSON export writes non-finite floats (JSON has no such numbers). */
+  private nonFinite = 0;
+  /** A number that float64 would round (see floatIsExact). */
+  private inexact = false;
+  private temporal = new Candidates();
+
+  constructor() {
+    this.temporal.int = this.temporal.float = this.temporal.bool = false;
+  }
+
+  add(v: JsonCell): void {
+    if (v === null) return;
+    if (typeof v === 'boolean') this.bools++;
     else if (typeof v === 'string') {
-      strings++;
-      if (temporal.date || temporal.ts) {
-        temporal.sawValue = true;
-        if (temporal.date && parseDate(v) === null) temporal.date = false;
-        if (temporal.ts) temporal.timestampText(v);
+      this.strings++;
+      if (v === 'NaN' || v === 'Infinity' || v === '-Infinity') this.nonFinite++;
+      const t = this.temporal;
+      if (t.date || t.ts) {
+        t.sawValue = true;
+        if (t.date && parseDate(v) === null) t.date = false;
+        if (t.ts) t.timestampText(v);
       }
     } else if ('num' in v) {
-      if (INT_RE.test(v.num) && fitsInt64(v.num)) ints++;
-      else floats++;
-    } else other++;
+      if (INT_RE.test(v.num) && fitsInt64(v.num)) this.ints++;
+      else this.floats++;
+      if (!this.inexact && !floatIsExact(v.num)) this.inexact = true;
+    } else this.other++;
   }
-  const kinds = [ints + floats > 0, bools > 0, strings > 0, other > 0].filter(Boolean).length;
-  if (kinds === 0 || kinds > 1 || other > 0) return { kind: 'utf8' };
-  if (ints + floats > 0) return floats > 0 ? { kind: 'float64' } : { kind: 'int64' };
-  if (bools > 0) return { kind: 'bool' };
-  return temporal.result();
+
+  result(): FvType {
+    // Numbers together with "NaN"/"Infinity"/"-Infinity" strings read back as float64, as in CSV, so that
+    // fv's own JSON export of a float column round-trips; a number float64 would round keeps the column text.
+    if (this.nonFinite > 0 && this.nonFinite === this.strings && this.bools === 0 && this.other === 0) {
+      return this.inexact ? { kind: 'utf8' } : { kind: 'float64' };
+    }
+    const kinds = [this.ints + this.floats > 0, this.bools > 0, this.strings > 0, this.other > 0].filter(Boolean).length;
+    if (kinds === 0 || kinds > 1 || this.other > 0) return { kind: 'utf8' };
+    if (this.ints + this.floats > 0) return this.floats > 0 ? (this.inexact ? { kind: 'utf8' } : { kind: 'float64' }) : { kind: 'int64' };
+    if (this.bools > 0) return { kind: 'bool' };
+    return this.temporal.result();
+  }
+}
+
+/** Infers the type of a column of CSV cells (null = empty field). */
+export function inferTextColumn(cells: readonly (string | null)[]): FvType {
+  const inf = new TextInference();
+  for (const s of cells) inf.add(s);
+  return inf.result();
+}
+
+/** Infers the type of a column of JSON cells. */
+export function inferJsonColumn(cells: readonly JsonCell[]): FvType {
+  const inf = new JsonInference();
+  for (const v of cells) inf.add(v);
+  return inf.result();
 }
 
 /** Converts a CSV cell to a value of `t`; throws TYPE_ERROR without location (the caller adds it). */

@@ -3,51 +3,62 @@
  * with compareValues, column by column), with no null and no duplicate keys.
  */
 import { FvError } from '../errors/FvError.js';
-import type { TableData } from './table-data.js';
-import type { Value } from './types.js';
+import type { ColumnStore } from './column-store.js';
+import type { Field, Value } from './types.js';
 import { compareValues, formatValue } from './values.js';
 
-export function keyIndexes(t: TableData, key: string[], where: string): number[] {
+export function keyIndexes(fields: Field[], key: string[], where: string): number[] {
   return key.map((k) => {
-    const i = t.fields.findIndex((f) => f.name === k);
-    if (i < 0) throw new FvError('UNKNOWN_COLUMN', `${where}: key column "${k}" does not exist`, { hint: `columns: ${t.fields.map((f) => f.name).join(', ')}` });
+    const i = fields.findIndex((f) => f.name === k);
+    if (i < 0) throw new FvError('UNKNOWN_COLUMN', `${where}: key column "${k}" does not exist`, { hint: `columns: ${fields.map((f) => f.name).join(', ')}` });
     return i;
   });
 }
 
-export function compareKeys(a: Value[][], ra: number, b: Value[][], rb: number, ka: number[], kb: number[] = ka): number {
-  for (let i = 0; i < ka.length; i++) {
-    const c = compareValues(a[ka[i]!]![ra]!, b[kb[i]!]![rb]!);
+/** The key values of every row, one array per key column (extracted once: sorting compares them often). */
+function keyColumns(store: ColumnStore, keyIdx: number[]): Value[][] {
+  return keyIdx.map((c) => {
+    const out: Value[] = new Array(store.rowCount);
+    for (let r = 0; r < store.rowCount; r++) out[r] = store.get(c, r);
+    return out;
+  });
+}
+
+function compareRows(keys: Value[][], a: number, b: number): number {
+  for (let i = 0; i < keys.length; i++) {
+    const c = compareValues(keys[i]![a]!, keys[i]![b]!);
     if (c !== 0) return c;
   }
   return 0;
 }
 
-export function keyText(t: TableData, row: number, keyIdx: number[]): string {
-  return keyIdx.map((i) => formatValue(t.columns[i]![row]!, t.fields[i]!.type)).join(',');
+/** Text of row r's key, for messages: "42" or "2024-01-01,eu". */
+export function keyText(store: ColumnStore, r: number, keyIdx: number[]): string {
+  return keyIdx.map((c) => formatValue(store.get(c, r), store.fields[c]!.type)).join(',');
 }
 
 /**
- * The row order that sorts `t` by key; throws on a null or duplicate key.
+ * The row order that sorts `store` by key; throws on a null or duplicate key.
  * `rowLabel(r)` names a row in error messages (e.g. its line in the file).
  */
-export function sortOrderByKey(t: TableData, keyIdx: number[], where: string, rowLabel: (r: number) => string = (r) => `row ${r + 1}`): Uint32Array {
-  for (const i of keyIdx) {
-    const col = t.columns[i]!;
-    for (let r = 0; r < t.rowCount; r++) {
-      if (col[r] === null) throw new FvError('BAD_INPUT', `${where}: ${rowLabel(r)}: key column "${t.fields[i]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
-    }
-  }
-  const order = new Uint32Array(t.rowCount);
-  for (let r = 0; r < t.rowCount; r++) order[r] = r;
-  const cols = t.columns;
+export function sortOrderByKey(store: ColumnStore, keyIdx: number[], where: string, rowLabel: (r: number) => string = (r) => `row ${r + 1}`): Uint32Array {
+  const keys = keyColumns(store, keyIdx);
+  keys.forEach((col, i) => {
+    const r = col.indexOf(null);
+    if (r >= 0) throw new FvError('BAD_INPUT', `${where}: ${rowLabel(r)}: key column "${store.fields[keyIdx[i]!]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
+  });
+  const n = store.rowCount;
+  const order = new Uint32Array(n);
+  for (let r = 0; r < n; r++) order[r] = r;
   let sorted = true;
-  for (let r = 1; r < t.rowCount && sorted; r++) if (compareKeys(cols, r - 1, cols, r, keyIdx) >= 0) sorted = false;
-  if (!sorted) order.sort((a, b) => compareKeys(cols, a, cols, b, keyIdx) || a - b);
-  for (let i = 1; i < order.length; i++) {
-    if (compareKeys(cols, order[i - 1]!, cols, order[i]!, keyIdx) === 0) {
-      const [a, b] = [order[i - 1]!, order[i]!].sort((x, y) => x - y);
-      throw new FvError('DUPLICATE_KEY', `${where}: duplicate key (${keyText(t, b!, keyIdx)}) at ${rowLabel(b!)}, first seen at ${rowLabel(a!)}`);
+  for (let r = 1; r < n && sorted; r++) if (compareRows(keys, r - 1, r) >= 0) sorted = false;
+  // Stable: equal keys keep file order, so the duplicate reported is the later line.
+  if (!sorted) order.sort((a, b) => compareRows(keys, a, b) || a - b);
+  for (let i = 1; i < n; i++) {
+    if (compareRows(keys, order[i - 1]!, order[i]!) === 0) {
+      const first = order[i - 1]!;
+      const dup = order[i]!;
+      throw new FvError('DUPLICATE_KEY', `${where}: duplicate key (${keyText(store, dup, keyIdx)}) at ${rowLabel(dup)}, first seen at ${rowLabel(first)}`);
     }
   }
   return order;

@@ -12,9 +12,9 @@ import { encodeArrowIpc } from './arrow/arrow-codec.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, ColumnStats, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
-import { hashRows, RowDigest } from './row-hash.js';
+import type { ColumnStore } from './column-store.js';
+import { hashRows, murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
 import type { TableData } from './table-data.js';
-import { sliceRows } from './table-data.js';
 import { typeToString } from './types.js';
 import type { Value } from './types.js';
 import { compareValues, formatValue } from './values.js';
@@ -61,27 +61,53 @@ function columnStats(col: Value[], t: TableData['fields'][number]['type']): Colu
   return { nulls, min: min === null ? null : formatValue(min, t), max: max === null ? null : formatValue(max, t) };
 }
 
+/** Lane 0 of the hash of each row's key (of the whole row when unkeyed), in stored order. */
+function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: number[]): { hashes: Uint32Array; avgRowBytes: number } {
+  const cols = keyIdx.length > 0 ? keyIdx : store.fields.map((_, i) => i);
+  const types = store.fields.map((f) => f.type);
+  const enc = new RowEncoder();
+  const out = new Uint32Array(4);
+  const hashes = new Uint32Array(store.rowCount);
+  for (let i = 0; i < store.rowCount; i++) {
+    const r = order === null ? i : order[i]!;
+    enc.reset();
+    for (const c of cols) enc.add(store.get(c, r), types[c]!);
+    murmur3x86_128(enc.bytes(), out, 0);
+    hashes[i] = out[0]!;
+  }
+  // Row width for choosing chunk sizes: a sample is enough.
+  let bytes = 0;
+  const sample = Math.min(store.rowCount, 1000);
+  for (let i = 0; i < sample; i++) {
+    enc.reset();
+    for (let c = 0; c < types.length; c++) enc.add(store.get(c, i), types[c]!);
+    bytes += enc.length;
+  }
+  return { hashes, avgRowBytes: sample === 0 ? 64 : bytes / sample };
+}
+
 /**
- * Writes `data` (already in key order for keyed tables) as chunks and
- * returns its manifest. `chunking` is the table's existing parameters, or
- * undefined to choose them from the data.
+ * Writes the rows of `store` in `order` (null: as stored; keyed tables must
+ * be given their key order) as chunks, and returns the table's manifest.
+ * `chunking` is the table's existing parameters, or undefined to choose them.
  */
-export async function writeTable(data: TableData, schema: TableSchema, store: BlobStore, chunking?: ChunkingParams): Promise<TableManifest> {
-  const types = data.fields.map((f) => f.type);
-  const keyIdx = schema.key.map((k) => data.fields.findIndex((f) => f.name === k));
-  const { rowHashes, keyHashes, encodedBytes } = hashRows(data.columns, types, data.rowCount, keyIdx.length > 0 ? keyIdx : null);
-  const params = chunking ?? chooseChunking(data.rowCount === 0 ? 64 : encodedBytes / data.rowCount);
+export async function writeTable(store: ColumnStore, order: Uint32Array | null, schema: TableSchema, blobs: BlobStore, chunking?: ChunkingParams): Promise<TableManifest> {
+  const types = store.fields.map((f) => f.type);
+  const keyIdx = schema.key.map((k) => store.fields.findIndex((f) => f.name === k));
+  const { hashes, avgRowBytes } = boundaryHashes(store, order, keyIdx);
+  const params = chunking ?? chooseChunking(avgRowBytes);
   const total = new RowDigest();
   const chunks: ChunkRef[] = [];
   let start = 0;
-  for (const end of chunkBoundaries(keyHashes, params)) {
-    const part = sliceRows(data, start, end);
+  for (const end of chunkBoundaries(hashes, params)) {
+    const part = store.slice(order, start, end);
+    const { rowHashes } = hashRows(part.columns, types, part.rowCount, null);
     const digest = new RowDigest();
-    for (let r = start; r < end; r++) digest.add(rowHashes, r * 4);
+    for (let r = 0; r < part.rowCount; r++) digest.add(rowHashes, r * 4);
     total.addDigest(digest);
     const bytes = encodeArrowIpc(part, { format: 'file' });
-    const oid = await store.writeBlob(bytes);
-    const ref: ChunkRef = { oid, rows: end - start, bytes: bytes.length, digest: digest.toHex(), columns: part.columns.map((c, i) => columnStats(c, types[i]!)) };
+    const oid = await blobs.writeBlob(bytes);
+    const ref: ChunkRef = { oid, rows: part.rowCount, bytes: bytes.length, digest: digest.toHex(), columns: part.columns.map((c, i) => columnStats(c, types[i]!)) };
     if (keyIdx.length > 0) {
       ref.key_min = keyIdx.map((i) => formatValue(part.columns[i]![0]!, types[i]!));
       ref.key_max = keyIdx.map((i) => formatValue(part.columns[i]![part.rowCount - 1]!, types[i]!));
@@ -92,12 +118,12 @@ export async function writeTable(data: TableData, schema: TableSchema, store: Bl
   const digest = total.toHex();
   return {
     format: MANIFEST_FORMAT,
-    fields: data.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+    fields: store.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
     key: schema.key,
     time: schema.time,
-    rows: data.rowCount,
+    rows: store.rowCount,
     digest,
-    content_hash: contentHash(schema, digest, data.rowCount),
+    content_hash: contentHash(schema, digest, store.rowCount),
     chunking: params,
     chunks,
   };

@@ -11,7 +11,7 @@ import { compactJson } from '../canonical-json.js';
 import type { Json } from '../canonical-json.js';
 import type { TableData } from '../table-data.js';
 import { concatTables } from '../table-data.js';
-import type { Field } from '../types.js';
+import type { Field, FvType, Value } from '../types.js';
 import { formatValue, valueToJson } from '../values.js';
 import type { OutputFormat } from './format.js';
 
@@ -39,9 +39,21 @@ export function rowToJson(t: TableData, r: number): Json {
   return o;
 }
 
+/**
+ * JSON text of one value for JSON/JSON Lines export. Finite floats are
+ * written in their text form (`2.0`, `-0.0`, `1e+300`: valid JSON number
+ * literals) rather than as JS numbers (`2`, `0`), which would read back as
+ * int64 or lose the sign of zero: an exported float column must import
+ * again as the same float64 values.
+ */
+function exportJson(v: Value, t: FvType): string {
+  if (typeof v === 'number' && Number.isFinite(v) && (t.kind === 'float64' || t.kind === 'float32')) return formatValue(v, t);
+  return compactJson(valueToJson(v, t));
+}
+
 /** JSON object text with keys in column order (compactJson would sort them). */
 function jsonObjectInOrder(t: TableData, r: number): string {
-  return '{' + t.fields.map((f, i) => JSON.stringify(f.name) + ':' + compactJson(valueToJson(t.columns[i]![r]!, f.type))).join(',') + '}';
+  return '{' + t.fields.map((f, i) => JSON.stringify(f.name) + ':' + exportJson(t.columns[i]![r]!, f.type)).join(',') + '}';
 }
 
 async function write(out: Writable, text: string | Uint8Array): Promise<void> {
