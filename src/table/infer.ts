@@ -80,6 +80,8 @@ class Candidates {
   }
 }
 
+const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
+
 /** Sign, significant digits and exponent of a decimal literal: "-1.50e2" -> ["-", "15", 1]; zero -> ["", "0", 0]. */
 function decimalParts(s: string): [string, string, number] | null {
   const m = /^([+-]?)(\d*)(?:\.(\d*))?(?:[eE]([+-]?\d+))?$/.exec(s);
@@ -102,6 +104,9 @@ function decimalParts(s: string): [string, string, number] | null {
  */
 export function floatIsExact(s: string): boolean {
   if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return true;
+  // Fast path: any plain decimal with at most 15 significant digits survives a
+  // float64 round trip (DBL_DIG = 15), which covers almost every real value.
+  if (s.length <= 17 && PLAIN_DECIMAL.test(s) && s.length - (s.charCodeAt(0) === 45 ? 1 : 0) - (s.includes('.') ? 1 : 0) <= 15) return true;
   const x = Number(s);
   if (!Number.isFinite(x)) return false;
   const a = decimalParts(s);

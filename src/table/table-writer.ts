@@ -19,6 +19,8 @@ import { typeToString } from './types.js';
 import type { Value } from './types.js';
 import { compareValues, formatValue } from './values.js';
 
+const MAX_PENDING_WRITES = 16;
+
 /** Aim for chunks of about this many bytes of row data before compression. */
 const TARGET_CHUNK_BYTES = 64 * 1024;
 
@@ -98,6 +100,7 @@ export async function writeTable(store: ColumnStore, order: Uint32Array | null, 
   const params = chunking ?? chooseChunking(avgRowBytes);
   const total = new RowDigest();
   const chunks: ChunkRef[] = [];
+  const pending: Promise<void>[] = [];
   let start = 0;
   for (const end of chunkBoundaries(hashes, params)) {
     const part = store.slice(order, start, end);
@@ -106,15 +109,18 @@ export async function writeTable(store: ColumnStore, order: Uint32Array | null, 
     for (let r = 0; r < part.rowCount; r++) digest.add(rowHashes, r * 4);
     total.addDigest(digest);
     const bytes = encodeArrowIpc(part, { format: 'file' });
-    const oid = await blobs.writeBlob(bytes);
-    const ref: ChunkRef = { oid, rows: part.rowCount, bytes: bytes.length, digest: digest.toHex(), columns: part.columns.map((c, i) => columnStats(c, types[i]!)) };
+    // Writes are I/O-bound: keep several in flight while the next chunks encode.
+    const ref: ChunkRef = { oid: '', rows: part.rowCount, bytes: bytes.length, digest: digest.toHex(), columns: part.columns.map((c, i) => columnStats(c, types[i]!)) };
     if (keyIdx.length > 0) {
       ref.key_min = keyIdx.map((i) => formatValue(part.columns[i]![0]!, types[i]!));
       ref.key_max = keyIdx.map((i) => formatValue(part.columns[i]![part.rowCount - 1]!, types[i]!));
     }
     chunks.push(ref);
+    pending.push(blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid)));
+    if (pending.length >= MAX_PENDING_WRITES) await Promise.all(pending.splice(0));
     start = end;
   }
+  await Promise.all(pending);
   const digest = total.toHex();
   return {
     format: MANIFEST_FORMAT,
