@@ -4,6 +4,8 @@ export type { ImportOptions, ImportResult, ImportMode } from './api/import.js';
 export type { CommitOptions, CommitResult } from './api/commit.js';
 export type { CheckoutOptions, CheckoutResult } from './api/checkout.js';
 export type { LogEntry, LogOptions } from './api/log.js';
+export type { DiffOptions, DiffResult } from './api/diff.js';
+export type { TableDiff, RowChange } from './versioning/diff/table-diff.js';
 export type { StatusResult, TableState } from './api/status.js';
 export type { CommitSummary, TableSummary } from './api/show.js';
 export type { BranchInfo, TagInfo } from './api/refs.js';

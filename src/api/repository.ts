@@ -8,6 +8,8 @@ import type { CommitOptions, CommitResult } from './commit.js';
 import { checkout } from './checkout.js';
 import type { CheckoutOptions, CheckoutResult } from './checkout.js';
 import { RepoContext } from './context.js';
+import { diff } from './diff.js';
+import type { DiffOptions, DiffResult } from './diff.js';
 import { importTable } from './import.js';
 import type { ImportOptions, ImportResult } from './import.js';
 import { initRepository as init } from './init.js';
@@ -53,6 +55,11 @@ export class Repository {
 
   commit(opts: CommitOptions): Promise<CommitResult> {
     return commit(this.ctx, opts);
+  }
+
+  /** Differences between two revs, or a rev (default HEAD) and the working state. */
+  diff(a?: string, b?: string, opts: DiffOptions = {}): Promise<DiffResult> {
+    return diff(this.ctx, a, b, opts);
   }
 
   log(opts: LogOptions = {}): Promise<LogEntry[]> {

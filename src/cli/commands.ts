@@ -10,7 +10,9 @@ import type { Json } from '../table/canonical-json.js';
 import type { Field, FvType } from '../table/types.js';
 import { parseType } from '../table/types.js';
 import * as fs from 'node:fs';
-import { deltaText, renderLog, renderStatus, renderTable } from './render.js';
+import { deltaText, renderDiff, renderLog, renderStatus, renderTable } from './render.js';
+import { NegativeAnswer } from './negative.js';
+import { diffToJson } from './diff-json.js';
 import { note, print, printJson, rowsToJson } from './output.js';
 import { style } from './style.js';
 import { runDemo } from './demo.js';
@@ -169,6 +171,26 @@ export function registerCommands(program: Command): void {
       print(renderLog([c], false));
       const names = Object.keys(c.rows).sort();
       if (names.length) print(`\n    tables: ${names.map((n) => `${n} (${c.rows[n]} rows)`).join(', ')}`);
+    });
+
+  program
+    .command('diff [a] [b]')
+    .description('row and cell differences: HEAD vs working state, <a> vs working state, or <a> vs <b>')
+    .option('--table <t>', 'only this table')
+    .option('--stat', 'counts only')
+    .option('--schema', 'schema changes only')
+    .option('--limit <n>', 'row changes shown per table', (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new FvError('BAD_USAGE', `--limit needs a whole number, got "${v}"`);
+      return n;
+    }, 100)
+    .option('--exit-code', 'exit 1 when there are differences')
+    .option('--json', 'print JSON')
+    .action(async (a: string | undefined, b: string | undefined, o: { table?: string; stat?: boolean; schema?: boolean; limit: number; exitCode?: boolean; json?: boolean }) => {
+      const r = await (await openRepository()).diff(a, b, { table: o.table, limit: o.stat || o.schema ? 0 : o.limit });
+      if (o.json) printJson(diffToJson(r));
+      else print(renderDiff(r, { stat: o.stat === true, schemaOnly: o.schema === true }));
+      if (o.exitCode && r.tables.size > 0) throw new NegativeAnswer();
     });
 
   program

@@ -7,9 +7,8 @@
 import { Command, CommanderError } from 'commander';
 import { FvError } from '../errors/FvError.js';
 import { registerCommands } from './commands.js';
+import { NegativeAnswer } from './negative.js';
 
-/** Exit status for "a negative answer" (checks failed, conflicts, differences found). */
-export class NegativeAnswer extends Error {}
 
 function fail(message: string, hint?: string): never {
   process.stderr.write(`fv: error: ${message.split('\n')[0]}\n`);

@@ -1,9 +1,11 @@
 /** Human-readable output for the read commands (JSON output is in the commands themselves). */
+import type { DiffResult } from '../api/diff.js';
 import type { LogEntry } from '../api/log.js';
 import type { StatusResult } from '../api/status.js';
 import type { TableSummary } from '../api/show.js';
 import type { TableDelta } from '../api/changes.js';
 import type { TableData } from '../table/table-data.js';
+import type { Value } from '../table/types.js';
 import { formatValue } from '../table/values.js';
 import { columns, style, truncate } from './style.js';
 
@@ -77,4 +79,31 @@ export function renderTable(s: TableSummary): string {
   ];
   if (s.head.rowCount > 0) lines.push('', `first ${s.head.rowCount} rows:`, ...renderRows(s.head));
   return lines.join('\n');
+}
+
+/** Human diff: per table its counts and schema changes, then each changed row (cells old -> new). */
+export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boolean }): string {
+  const out: string[] = [];
+  for (const [name, d] of r.tables) {
+    out.push(style.bold(`${name}`) + `  ${d.status}  ${deltaText(d)}`);
+    for (const c of d.schema.added) out.push(style.green(`  + column ${c}`));
+    for (const c of d.schema.removed) out.push(style.red(`  - column ${c}`));
+    for (const c of d.schema.changed) out.push(style.yellow(`  ~ column ${c.column}: ${c.from} -> ${c.to}`));
+    if (opts.stat || opts.schemaOnly) continue;
+    const fields = new Map([...d.fieldsBefore, ...d.fieldsAfter].map((f) => [f.name, f.type]));
+    const show = (v: Value, col: string): string => (v === null ? '∅' : truncate(formatValue(v, fields.get(col)!), 40));
+    for (const row of d.rows) {
+      const key = row.key.map((v, i) => show(v, d.key[i]!)).join(',');
+      if (row.op === 'added') out.push(style.green(`  + ${key ? `[${key}] ` : ''}${Object.entries(row.after!).map(([c, v]) => `${c}=${show(v, c)}`).join(' ')}`));
+      else if (row.op === 'removed') out.push(style.red(`  - ${key ? `[${key}] ` : ''}${Object.entries(row.before!).map(([c, v]) => `${c}=${show(v, c)}`).join(' ')}`));
+      else {
+        const cells = Object.keys({ ...row.before, ...row.after }).filter((c) => !(c in row.before!) || !(c in row.after!) || formatValue(row.before![c]!, fields.get(c)!) !== formatValue(row.after![c]!, fields.get(c)!) || (row.before![c] === null) !== (row.after![c] === null));
+        out.push(style.yellow(`  ~ [${key}] `) + cells.map((c) => `${c}: ${c in row.before! ? show(row.before![c]!, c) : '(none)'} -> ${c in row.after! ? show(row.after![c]!, c) : '(none)'}`).join(', '));
+      }
+    }
+    const shown = d.rows.length;
+    const total = d.added + d.removed + d.modified;
+    if (shown < total) out.push(style.dim(`  ... ${total - shown} more row changes (use --limit N)`));
+  }
+  return out.length ? out.join('\n') : 'no differences';
 }

@@ -38,6 +38,8 @@ export interface TableDiff {
   schema: SchemaChange;
   /** The first `limit` row changes, in key order. */
   rows: RowChange[];
+  /** Key columns (empty for unkeyed tables); `rows[i].key` holds their values. */
+  key: string[];
   /** Fields of the row values in `rows` (union of both sides). */
   fieldsBefore: Field[];
   fieldsAfter: Field[];
@@ -101,8 +103,9 @@ export async function diffTable(store: BlobStore, before: TableManifest | null, 
   const result: TableDiff = {
     status: before === null ? 'added' : after === null ? 'removed' : 'unchanged',
     added: 0, removed: 0, modified: 0,
-    schema: schemaChange(fb, fa),
-    rows: [], fieldsBefore: fb, fieldsAfter: fa,
+    // A whole table added or removed is not a schema change of that table.
+    schema: before && after ? schemaChange(fb, fa) : { added: [], removed: [], changed: [] },
+    rows: [], key: (after ?? before)?.key ?? [], fieldsBefore: fb, fieldsAfter: fa,
   };
   if (before && after && before.content_hash === after.content_hash) return result;
   // A whole table added or removed: the counts are in the manifest, no need to read rows.

@@ -1,0 +1,24 @@
+/** The `diff --json` document (SPEC section 2). */
+import type { DiffResult } from '../api/diff.js';
+import type { Json } from '../table/canonical-json.js';
+import type { FvType, Value } from '../table/types.js';
+import { valueToJson } from '../table/values.js';
+
+export function diffToJson(r: DiffResult): Json {
+  const tables: Record<string, Json> = {};
+  for (const [name, d] of r.tables) {
+    const types = new Map<string, FvType>([...d.fieldsBefore, ...d.fieldsAfter].map((f) => [f.name, f.type]));
+    const rec = (o: Record<string, Value> | null): Json => {
+      if (o === null) return null;
+      const out: Record<string, Json> = {};
+      for (const [c, v] of Object.entries(o)) out[c] = valueToJson(v, types.get(c)!);
+      return out;
+    };
+    tables[name] = {
+      status: d.status, added: d.added, removed: d.removed, modified: d.modified,
+      schema: { added: d.schema.added, removed: d.schema.removed, changed: d.schema.changed },
+      rows: d.rows.map((row) => ({ op: row.op, key: row.key.map((v, i) => valueToJson(v, types.get(d.key[i]!)!)), before: rec(row.before), after: rec(row.after) })),
+    };
+  }
+  return { from: r.from, to: r.to, tables };
+}
