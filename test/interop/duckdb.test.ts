@@ -539,11 +539,9 @@ describe.skipIf(duck === null)(`fv -> DuckDB (Parquet, CSV and Arrow written by 
     }
   });
 
-  // BUG: timestamp[s, UTC] (any seconds-unit timestamp) is written to Parquet
-  // as a bare INT64 with no TIMESTAMP logical/converted type, so DuckDB (and
-  // any reader that ignores the ARROW:schema metadata) sees BIGINT seconds.
-  // Parquet has no seconds unit: the writer must coerce to TIMESTAMP(MILLIS).
-  it.fails('DuckDB reads a seconds-unit timestamp from the Parquet export as a timestamp', async () => {
+  // Parquet has no seconds unit: fv writes timestamp[s] as TIMESTAMP(MILLIS)
+  // so that readers that ignore the ARROW:schema metadata see a timestamp.
+  it('DuckDB reads a seconds-unit timestamp from the Parquet export as a timestamp', async () => {
     const { parquet } = setup();
     const db = await openDuck();
     try {

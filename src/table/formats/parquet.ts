@@ -4,9 +4,13 @@
  * all type handling lives in one place (arrow-codec.ts / arrow-types.ts).
  *
  * The parquet writer embeds the Arrow schema (the "ARROW:schema" key-value
- * metadata) and the reader restores types from it, so every fv type comes
- * back exactly: timestamp[s] (which Parquet itself can only store as
- * milliseconds), timezones, large_utf8, unsigned integers, decimal(p, s).
+ * metadata) and the reader restores types from it, so fv types come back
+ * exactly: timezones, large_utf8, unsigned integers, decimal(p, s).
+ * timestamp[s] is the exception: Parquet has no seconds unit and parquet-wasm
+ * would write such a column as a bare INT64 that other readers (DuckDB,
+ * Spark) see as a number. fv writes it as milliseconds, which every reader
+ * understands, and names the column in the file's `fv.seconds` key-value
+ * metadata so that fv reads it back as timestamp[s].
  * Files from other writers without that metadata map Parquet's logical types
  * onto Arrow the usual way (e.g. a Spark INT96 timestamp becomes
  * timestamp[ns]).
@@ -78,7 +82,7 @@ export async function readParquet(bytes: Uint8Array, fileName: string): Promise<
     throw new FvError('BAD_INPUT', `${fileName}: not a valid Parquet file (${reason(e)})`, { cause: e });
   }
   try {
-    return decodeArrowIpc(ipc, fileName);
+    return restoreSeconds(decodeArrowIpc(ipc, fileName), await secondsColumns(bytes));
   } catch (e) {
     // UNSUPPORTED column types pass through; anything else means parquet-wasm
     // produced something we cannot read, which is still about this file.
@@ -94,18 +98,20 @@ export async function readParquet(bytes: Uint8Array, fileName: string): Promise<
  * created_by (which would otherwise embed the parquet-rs version).
  */
 export async function writeParquet(t: TableData): Promise<Uint8Array> {
-  const ipc = encodeArrowIpc(t, { format: 'stream' });
+  const seconds = t.fields.filter((f) => f.type.kind === 'timestamp' && f.type.unit === 's').map((f) => f.name);
+  const ipc = encodeArrowIpc(seconds.length > 0 ? secondsToMillis(t) : t, { format: 'stream' });
   try {
     return withParquet((pq) => {
-      const props = new pq.WriterPropertiesBuilder()
+      // Builder methods consume the builder (wasm ownership): always keep the returned one.
+      let props = new pq.WriterPropertiesBuilder()
         .setCreatedBy('fv')
         .setWriterVersion(pq.WriterVersion.V1)
         .setCompression(pq.Compression.ZSTD)
         .setDictionaryEnabled(true)
         .setStatisticsEnabled(pq.EnabledStatistics.Page)
-        .setMaxRowGroupSize(1024 * 1024)
-        .build();
-      return pq.writeParquet(pq.Table.fromIPCStream(ipc), props);
+        .setMaxRowGroupSize(1024 * 1024);
+      if (seconds.length > 0) props = props.setKeyValueMetadata(new Map([[SECONDS_KEY, JSON.stringify(seconds)]]));
+      return pq.writeParquet(pq.Table.fromIPCStream(ipc), props.build());
     });
   } catch (e) {
     if (isFvError(e)) throw e;
@@ -113,4 +119,36 @@ export async function writeParquet(t: TableData): Promise<Uint8Array> {
     // 4 GiB wasm memory is exhausted); Arrow output has no such limit.
     throw new FvError('UNSUPPORTED', `cannot write this table as Parquet (${reason(e)})`, { cause: e, hint: 'export it in Arrow format instead' });
   }
+}
+
+/** Key-value metadata naming the columns that were timestamp[s] before being written as milliseconds. */
+const SECONDS_KEY = 'fv.seconds';
+
+function secondsToMillis(t: TableData): TableData {
+  const fields = t.fields.map((f) => (f.type.kind === 'timestamp' && f.type.unit === 's' ? { name: f.name, type: { ...f.type, unit: 'ms' as const } } : f));
+  const columns = t.columns.map((col, i) => (fields[i] === t.fields[i] ? col : col.map((v) => (v === null ? null : (v as bigint) * 1000n))));
+  return { fields, columns, rowCount: t.rowCount };
+}
+
+async function secondsColumns(bytes: Uint8Array): Promise<string[]> {
+  const pq = loadParquetWasm();
+  const file = await pq.ParquetFile.fromFile(new Blob([bytes]));
+  try {
+    const raw: unknown = file.metadata().fileMetadata().keyValueMetadata().get(SECONDS_KEY);
+    const names: unknown = typeof raw === 'string' ? JSON.parse(raw) : [];
+    return Array.isArray(names) ? names.filter((n): n is string => typeof n === 'string') : [];
+  } finally {
+    file.free();
+  }
+}
+
+/** Turns the named timestamp[ms] columns back into timestamp[s] when every value is whole seconds. */
+function restoreSeconds(t: TableData, names: string[]): TableData {
+  if (names.length === 0) return t;
+  const fields = t.fields.map((f, i) => {
+    const restore = names.includes(f.name) && f.type.kind === 'timestamp' && f.type.unit === 'ms' && t.columns[i]!.every((v) => v === null || (v as bigint) % 1000n === 0n);
+    return restore ? { name: f.name, type: { ...f.type, unit: 's' as const } } : f;
+  });
+  const columns = t.columns.map((col, i) => (fields[i] === t.fields[i] ? col : col.map((v) => (v === null ? null : (v as bigint) / 1000n))));
+  return { fields, columns, rowCount: t.rowCount };
 }
