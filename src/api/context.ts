@@ -38,10 +38,23 @@ export class RepoContext {
     throw new FvError('NOT_A_REPOSITORY', `not an fv repository: ${path.resolve(start)}`, { hint: 'run `fv init` to create one, or cd into one' });
   }
 
-  async withLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
+  /**
+   * Runs `fn` holding the repository lock. With `discardBlobsOnFailure`, a
+   * failure removes the blobs `fn` created; only for operations that write
+   * nothing but blobs (import), since a tree pointing at a removed blob
+   * would be a broken link for `git fsck`.
+   */
+  async withLock<T>(command: string, fn: () => Promise<T>, opts: { discardBlobsOnFailure?: boolean } = {}): Promise<T> {
     const lock = await acquireRepoLock(this.git.gitdir, { command });
     try {
-      return await fn();
+      const result = await fn();
+      this.git.keepCreatedObjects();
+      return result;
+    } catch (e) {
+      // Leave the object store as it was: drop blobs this failed command wrote.
+      if (opts.discardBlobsOnFailure) this.git.discardCreatedObjects();
+      else this.git.keepCreatedObjects();
+      throw e;
     } finally {
       await lock.release();
     }

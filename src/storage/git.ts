@@ -59,6 +59,8 @@ export class GitRepo {
   readonly dir: string;
   readonly gitdir: string;
   private readonly cache = {};
+  /** Loose blob files this process created, so a failed command can take them back. */
+  private created: string[] = [];
 
   constructor(dir: string, gitdir = path.join(dir, '.git')) {
     this.dir = dir;
@@ -95,6 +97,7 @@ export class GitRepo {
     } catch (e) {
       throw fromIoError(e, 'writing a git object');
     }
+    this.created.push(file);
     return oid;
   }
 
@@ -165,6 +168,21 @@ export class GitRepo {
       if (isNotFound(e)) throw new FvError('UNKNOWN_REF', `commit ${oid} not found`);
       throw e;
     }
+  }
+
+  /**
+   * Removes the loose blobs this process created (a failed command leaves the
+   * object store as it found it). Only safe under the repository lock, which
+   * keeps other fv processes from writing, and so from sharing, these objects.
+   */
+  discardCreatedObjects(): void {
+    for (const file of this.created) nodeFs.rmSync(file, { force: true });
+    this.created = [];
+  }
+
+  /** Forgets the created-objects list once a command has succeeded. */
+  keepCreatedObjects(): void {
+    this.created = [];
   }
 
   /** Makes every object written so far durable; call before moving a ref to them. */

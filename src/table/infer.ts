@@ -10,6 +10,7 @@
 import { FvError } from '../errors/FvError.js';
 import { offsetToTz, parseDate, parseTimestamp, unitForFractionDigits } from './temporal.js';
 import type { FvType, TimeUnit, Value } from './types.js';
+import { TIME_UNITS_PER_SECOND } from './types.js';
 import { parseValueAs } from './values.js';
 
 export type JsonCell = null | boolean | string | { num: string } | { nested: string };
@@ -27,6 +28,9 @@ class Candidates {
   date = true;
   ts = true;
   maxFraction = 0;
+  /** Smallest and largest timestamp seen, in nanoseconds (for the range check of the unit). */
+  minNanos: bigint | null = null;
+  maxNanos: bigint | null = null;
   /** undefined: no zoned value yet; null: naive values seen; number: the one offset seen; 'mixed'. */
   offset: number | null | 'mixed' | undefined = undefined;
   sawValue = false;
@@ -51,6 +55,8 @@ class Candidates {
       return;
     }
     this.maxFraction = Math.max(this.maxFraction, p.fractionDigits);
+    if (this.minNanos === null || p.nanos < this.minNanos) this.minNanos = p.nanos;
+    if (this.maxNanos === null || p.nanos > this.maxNanos) this.maxNanos = p.nanos;
     const o = p.offsetMinutes;
     if (this.offset === undefined) this.offset = o;
     else if (this.offset !== 'mixed' && this.offset !== o) {
@@ -73,6 +79,10 @@ class Candidates {
     if (this.date) return { kind: 'date32' };
     if (this.ts) {
       const unit: TimeUnit = unitForFractionDigits(this.maxFraction);
+      // A value outside the unit's int64 range (ns covers only 1677..2262) would wrap around when
+      // stored: keep such a column as text rather than change a value.
+      const per = 1000000000n / TIME_UNITS_PER_SECOND[unit];
+      if ((this.minNanos !== null && this.minNanos / per < INT64_MIN) || (this.maxNanos !== null && this.maxNanos / per > INT64_MAX)) return { kind: 'utf8' };
       const tz = this.offset === undefined || this.offset === null ? null : this.offset === 'mixed' ? 'UTC' : offsetToTz(this.offset);
       return { kind: 'timestamp', unit, tz };
     }

@@ -149,6 +149,8 @@ export function parseValueAs(text: string, t: FvType): Value {
       if (p === null) throw typeError(text, t);
       const v = nanosToUnit(p.nanos, t.unit);
       if (v === null) throw new FvError('TYPE_ERROR', `${JSON.stringify(text)} has more precision than ${typeToString(t)}`);
+      // Stored as int64: out of range it would wrap around silently (9999-12-31 in ns read back as 1816).
+      if (v < INT_RANGES.int64![0] || v > INT_RANGES.int64![1]) throw new FvError('TYPE_ERROR', `${JSON.stringify(text)} is out of range for ${typeToString(t)}`);
       return v;
     }
     case 'decimal': {

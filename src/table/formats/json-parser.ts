@@ -466,6 +466,8 @@ interface Frame {
 }
 
 const LITERALS = ['true', 'false', 'null'] as const;
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 const SIMPLE_ESCAPES = new Set([0x22, 0x5c, 0x2f, 0x62, 0x66, 0x6e, 0x72, 0x74]); // " \ / b f n r t
 
 class RecordParser {
@@ -478,6 +480,8 @@ class RecordParser {
   private pos = 0;
   /** Canonical JSON text of the last string parsed. */
   private raw = '';
+  /** Whether the last string parsed had escapes (only then can it hold a lone surrogate). */
+  private lastEscaped = false;
 
   constructor(
     readonly file: string,
@@ -498,7 +502,7 @@ class RecordParser {
       for (;;) {
         if (this.at(i) !== 0x22) throw this.syntax(i, `expected a string key, found ${this.describe(i)}`);
         const keyAt = i;
-        const key = this.string(i);
+        const key = this.wellFormed(this.string(i), keyAt);
         i = this.colon(this.pos);
         const v = this.cell(i);
         const size = values.size;
@@ -539,11 +543,24 @@ class RecordParser {
 
   private cell(i: number): JsonCell {
     const c = this.at(i);
-    if (c === 0x22) return this.string(i);
+    if (c === 0x22) return this.wellFormed(this.string(i), i);
     if (c === 0x7b || c === 0x5b) return { nested: this.nested(i) };
     if (c === 0x2d || isDigit(c)) return { num: this.number(i) };
     const t = this.literal(i);
     return t === 'null' ? null : t === 'true';
+  }
+
+  /**
+   * A key or string cell with a lone surrogate escape ("\ud800") cannot be
+   * stored: chunks hold UTF-8, and encoding would silently turn it into
+   * U+FFFD. Refuse it rather than change the value. (Inside nested values it
+   * is kept, escaped, in the JSON text, so it is harmless there.)
+   */
+  private wellFormed(v: string, at: number): string {
+    if (!this.lastEscaped) return v; // decoded from valid UTF-8: well formed
+    const k = v.search(LONE_SURROGATE);
+    if (k >= 0) throw this.error(at, `string with a lone surrogate (\\u${v.charCodeAt(k).toString(16)}) cannot be stored as UTF-8`);
+    return v;
   }
 
   private scalarText(i: number): string {
@@ -615,6 +632,7 @@ class RecordParser {
       j++;
     }
     this.pos = j + 1;
+    this.lastEscaped = escaped;
     if (!escaped) {
       // Without escapes the source text is already what JSON.stringify would write.
       if (wantRaw) this.raw = s.slice(i, j + 1);
