@@ -39,21 +39,17 @@ export class RepoContext {
   }
 
   /**
-   * Runs `fn` holding the repository lock. With `discardBlobsOnFailure`, a
-   * failure removes the blobs `fn` created; only for operations that write
-   * nothing but blobs (import), since a tree pointing at a removed blob
-   * would be a broken link for `git fsck`.
+   * Runs `fn` holding the repository lock. If it fails before moving any
+   * ref, the objects it wrote are removed again, so the repository is left
+   * exactly as it was.
    */
-  async withLock<T>(command: string, fn: () => Promise<T>, opts: { discardBlobsOnFailure?: boolean } = {}): Promise<T> {
+  async withLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
     const lock = await acquireRepoLock(this.git.gitdir, { command });
+    this.git.checkpoint();
     try {
-      const result = await fn();
-      this.git.keepCreatedObjects();
-      return result;
+      return await fn();
     } catch (e) {
-      // Leave the object store as it was: drop blobs this failed command wrote.
-      if (opts.discardBlobsOnFailure) this.git.discardCreatedObjects();
-      else this.git.keepCreatedObjects();
+      this.git.discardCreatedObjects();
       throw e;
     } finally {
       await lock.release();

@@ -98,7 +98,7 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
       contentHash: manifest.content_hash,
       previousRows: existing?.rows ?? 0,
     };
-  }, { discardBlobsOnFailure: true });
+  });
 }
 
 function validateSchema(s: TableSchema, name: string): void {

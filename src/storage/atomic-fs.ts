@@ -143,7 +143,7 @@ export interface AtomicGitFs extends PromiseFsClient {
  * in one batch (use a fsync:true instance, or flush first, for refs).
  * Deletions (unlink/rmdir) are plain: losing one in a crash is harmless for git.
  */
-export function atomicFsForGit(opts: { fsync?: boolean } = {}): AtomicGitFs {
+export function atomicFsForGit(opts: { fsync?: boolean; onWrite?: (path: string) => void } = {}): AtomicGitFs {
   const fsync = opts.fsync ?? true;
   const unsynced = new Set<string>();
 
@@ -152,6 +152,7 @@ export function atomicFsForGit(opts: { fsync?: boolean } = {}): AtomicGitFs {
     const bytes = typeof data === 'string' ? Buffer.from(data, o.encoding ?? 'utf8') : data;
     await writeFileAtomic(path, bytes, { fsync, ...(o.mode === undefined ? {} : { mode: o.mode }) });
     if (!fsync) unsynced.add(path);
+    opts.onWrite?.(path);
   }
 
   // A new directory (e.g. objects/ab/ or refs/heads/topic/) is only durable once its parent is synced.

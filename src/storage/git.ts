@@ -39,8 +39,6 @@ export interface Person {
   timezoneOffset?: number;
 }
 
-/** Objects: written without fsync, then fsynced in one batch before a ref points at them. */
-const objectFs = atomicFsForGit({ fsync: false });
 /** Refs and config: fsynced on every write. */
 const refFs = atomicFsForGit();
 
@@ -59,8 +57,16 @@ export class GitRepo {
   readonly dir: string;
   readonly gitdir: string;
   private readonly cache = {};
-  /** Loose blob files this process created, so a failed command can take them back. */
+  /** Loose object files created since the last checkpoint, so a failed command can take them back. */
   private created: string[] = [];
+  /** Whether a ref moved since the last checkpoint: then nothing may be taken back. */
+  private refMoved = false;
+  /**
+   * Objects: written without fsync, then fsynced in one batch before a ref
+   * points at them. isomorphic-git writes a loose object only when it does
+   * not exist yet, so every write seen here is an object this process created.
+   */
+  private readonly objectFs = atomicFsForGit({ fsync: false, onWrite: (p) => this.created.push(p) });
 
   constructor(dir: string, gitdir = path.join(dir, '.git')) {
     this.dir = dir;
@@ -73,7 +79,7 @@ export class GitRepo {
   }
 
   private base() {
-    return { fs: objectFs, dir: this.dir, gitdir: this.gitdir, cache: this.cache };
+    return { fs: this.objectFs, dir: this.dir, gitdir: this.gitdir, cache: this.cache };
   }
 
   private refBase() {
@@ -97,7 +103,6 @@ export class GitRepo {
     } catch (e) {
       throw fromIoError(e, 'writing a git object');
     }
-    this.created.push(file);
     return oid;
   }
 
@@ -171,23 +176,26 @@ export class GitRepo {
   }
 
   /**
-   * Removes the loose blobs this process created (a failed command leaves the
-   * object store as it found it). Only safe under the repository lock, which
-   * keeps other fv processes from writing, and so from sharing, these objects.
+   * Removes the loose objects created since the last checkpoint, so that a
+   * failed command leaves the object store as it found it. Does nothing once
+   * a ref has moved (the objects may be reachable). Only safe under the
+   * repository lock, which keeps other fv processes from writing, and so from
+   * sharing, these objects.
    */
   discardCreatedObjects(): void {
-    for (const file of this.created) nodeFs.rmSync(file, { force: true });
-    this.created = [];
+    if (!this.refMoved) for (const file of this.created) nodeFs.rmSync(file, { force: true });
+    this.checkpoint();
   }
 
-  /** Forgets the created-objects list once a command has succeeded. */
-  keepCreatedObjects(): void {
+  /** Starts a new command: forgets which objects were created and whether refs moved. */
+  checkpoint(): void {
     this.created = [];
+    this.refMoved = false;
   }
 
   /** Makes every object written so far durable; call before moving a ref to them. */
   async flushObjects(): Promise<void> {
-    await objectFs.flush();
+    await this.objectFs.flush();
   }
 
   // ---- refs ----
@@ -219,6 +227,7 @@ export class GitRepo {
     if (current !== expected) {
       throw new FvError('REF_MOVED', `${ref} moved while this command ran (expected ${expected ?? 'nothing'}, found ${current ?? 'nothing'})`, { hint: 'run the command again' });
     }
+    this.refMoved = true;
     try {
       await git.writeRef({ ...this.refBase(), ref, value: oid, force: true });
     } catch (e) {
@@ -236,12 +245,14 @@ export class GitRepo {
   }
 
   async deleteRef(ref: string): Promise<void> {
+    this.refMoved = true;
     await git.deleteRef({ ...this.refBase(), ref });
   }
 
   /** Points HEAD at a branch (symbolic) or a commit (detached). */
   async setHead(target: { branch: string } | { commit: string }): Promise<void> {
     await this.flushObjects();
+    this.refMoved = true;
     if ('branch' in target) await git.writeRef({ ...this.refBase(), ref: 'HEAD', value: `refs/heads/${target.branch}`, symbolic: true, force: true });
     else await git.writeRef({ ...this.refBase(), ref: 'HEAD', value: target.commit, force: true });
   }
