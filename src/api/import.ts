@@ -81,7 +81,7 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
       store = combined.store;
       rowLabel = combined.rowLabel;
     }
-    const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), name, rowLabel) : null;
+    const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), rowLabel) : null;
     // Keep the table's chunking while its schema is unchanged, so unchanged rows keep their chunks.
     const chunking = existing && oldSchema && sameFields(oldSchema.fields, store.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
     const manifest = await writeTable(store, order, schema, ctx.git, chunking);
@@ -123,7 +123,7 @@ async function mergeWithExisting(ctx: RepoContext, existing: TableManifest, inpu
   let replaced: Set<string> | null = null;
   if (mode === 'upsert') {
     // Sorting the file's rows also rejects duplicate keys within the file.
-    sortOrderByKey(incoming, keyIdx, name, input.rowLabel);
+    sortOrderByKey(incoming, keyIdx, input.rowLabel);
     replaced = new Set();
     for (let r = 0; r < incoming.rowCount; r++) replaced.add(keyString((c) => incoming.get(c, r), incoming.fields, keyIdx));
   }
@@ -139,7 +139,7 @@ async function mergeWithExisting(ctx: RepoContext, existing: TableManifest, inpu
   }
   const existingRows = store.rowCount;
   store.appendStore(incoming);
-  return { store, rowLabel: (r) => (r < existingRows ? `existing row ${r + 1}` : input.rowLabel(r - existingRows)) };
+  return { store, rowLabel: (r) => (r < existingRows ? `the table's existing row ${r + 1}` : input.rowLabel(r - existingRows)) };
 }
 
 function keyString(value: (column: number) => Value, fields: Field[], keyIdx: number[]): string {

@@ -45,19 +45,28 @@ function readSchemaFile(file: string): Field[] {
     return fields.map((f, i) => {
       const o = f as { name?: unknown; type?: unknown };
       if (typeof o.name !== 'string' || typeof o.type !== 'string') throw new FvError('BAD_INPUT', `${file}: fields[${i}] needs a string "name" and "type"`);
-      return { name: o.name, type: parseType(o.type) };
+      return { name: o.name, type: schemaType(file, o.type) };
     });
   }
   if (raw !== null && typeof raw === 'object' && !Array.isArray(raw)) {
     return Object.entries(raw as Record<string, unknown>).map(([name, t]) => {
       if (typeof t !== 'string') throw new FvError('BAD_INPUT', `${file}: the type of "${name}" must be a string`);
-      return { name, type: parseType(t) };
+      return { name, type: schemaType(file, t) };
     });
   }
   throw new FvError('BAD_INPUT', `${file}: expected {"fields": [...]} or {"column": "type", ...}`);
 }
 
 /** `<rev>` or `<rev>:<table>`; `:<table>` (no rev) is the working state. */
+function schemaType(file: string, text: string): FvType {
+  try {
+    return parseType(text);
+  } catch (e) {
+    if (e instanceof FvError) throw new FvError('BAD_INPUT', `${file}: ${e.message}`, { hint: e.hint });
+    throw e;
+  }
+}
+
 function splitRevTable(arg: string): { rev?: string; table?: string } {
   const i = arg.lastIndexOf(':');
   return i < 0 ? { rev: arg } : { rev: arg.slice(0, i) || undefined, table: arg.slice(i + 1) };

@@ -224,11 +224,22 @@ export function convertText(s: string | null, t: FvType): Value {
   return parseValueAs(s, t);
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function isWellFormed(s: string): boolean {
+  const native = (s as { isWellFormed?: () => boolean }).isWellFormed;
+  return native ? native.call(s) : !LONE_SURROGATE.test(s);
+}
+
 /** Converts a JSON cell to a value of `t`. */
 export function convertJson(v: JsonCell, t: FvType): Value {
   if (v === null) return null;
   const isText = t.kind === 'utf8' || t.kind === 'large_utf8';
-  if (typeof v === 'string') return parseValueAs(v, t);
+  if (typeof v === 'string') {
+    // JSON may escape a lone surrogate ("\ud800"); stored as UTF-8 it would silently become U+FFFD.
+    if (isText && !isWellFormed(v)) throw new FvError('TYPE_ERROR', `string with a lone surrogate (\\u${v.charCodeAt(v.search(LONE_SURROGATE)).toString(16)}) cannot be stored as UTF-8`);
+    return parseValueAs(v, t);
+  }
   if (typeof v === 'boolean') {
     if (t.kind === 'bool') return v;
     if (isText) return v ? 'true' : 'false';

@@ -39,13 +39,13 @@ export function keyText(store: ColumnStore, r: number, keyIdx: number[]): string
 
 /**
  * The row order that sorts `store` by key; throws on a null or duplicate key.
- * `rowLabel(r)` names a row in error messages (e.g. its line in the file).
+ * `rowLabel(r)` names a row in error messages, with its source ("data.csv:12").
  */
-export function sortOrderByKey(store: ColumnStore, keyIdx: number[], where: string, rowLabel: (r: number) => string = (r) => `row ${r + 1}`): Uint32Array {
+export function sortOrderByKey(store: ColumnStore, keyIdx: number[], rowLabel: (r: number) => string): Uint32Array {
   const keys = keyColumns(store, keyIdx);
   keys.forEach((col, i) => {
     const r = col.indexOf(null);
-    if (r >= 0) throw new FvError('BAD_INPUT', `${where}: ${rowLabel(r)}: key column "${store.fields[keyIdx[i]!]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
+    if (r >= 0) throw new FvError('BAD_INPUT', `${rowLabel(r)}: key column "${store.fields[keyIdx[i]!]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
   });
   const n = store.rowCount;
   const order = new Uint32Array(n);
@@ -58,7 +58,7 @@ export function sortOrderByKey(store: ColumnStore, keyIdx: number[], where: stri
     if (compareRows(keys, order[i - 1]!, order[i]!) === 0) {
       const first = order[i - 1]!;
       const dup = order[i]!;
-      throw new FvError('DUPLICATE_KEY', `${where}: duplicate key (${keyText(store, dup, keyIdx)}) at ${rowLabel(dup)}, first seen at ${rowLabel(first)}`);
+      throw new FvError('DUPLICATE_KEY', `duplicate key (${keyText(store, dup, keyIdx)}) at ${rowLabel(dup)}, first seen at ${rowLabel(first)}`);
     }
   }
   return order;

@@ -6,12 +6,14 @@
  * they pin down null vs "", int64 exactness, float and timestamp text forms
  * and key order.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
-import { expectGitClean, fails, fixture, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
+import { AUTHOR_ENV, expectGitClean, fails, FV, fixture, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
+import type { RunResult } from '../helpers.js';
 
 type Formats = 'csv' | 'tsv' | 'jsonl' | 'json' | 'arrow' | 'parquet';
 const FORMATS: Formats[] = ['csv', 'tsv', 'jsonl', 'json', 'arrow', 'parquet'];
@@ -21,6 +23,33 @@ interface ShownTable {
   key: string[];
   content_hash: string;
   columns: { name: string; type: string; nulls: number }[];
+}
+
+/**
+ * Like helpers' `ok`, but without blocking the test worker: read-only
+ * commands (export, show) of one scenario run in parallel, and a long
+ * scenario does not starve vitest's worker RPC.
+ */
+function okAsync(cwd: string, args: string[]): Promise<string> {
+  const env: Record<string, string | undefined> = { ...process.env, ...AUTHOR_ENV, NO_COLOR: '1', FV_DEBUG: undefined, HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.no-xdg') };
+  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [FV, ...args], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const r: RunResult = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
+      if (r.code !== 0) reject(new Error(`fv ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
+      else resolve(r.stdout);
+    });
+  });
+}
+
+async function showAsync(dir: string, target: string): Promise<ShownTable> {
+  return JSON.parse(await okAsync(dir, ['show', target, '--json'])) as ShownTable;
 }
 
 function show(dir: string, target: string): ShownTable {
@@ -166,6 +195,29 @@ const CASES: Record<string, Case> = {
       '{"id":4,"f":null,"integral":0.0,"sci":6.02214076e+23,"special":null}',
     ),
   },
+  lossy_numbers: {
+    file: 'lossy_numbers.csv',
+    rows: 2,
+    // float64 would round 9007199254740993 and 0.10000000000000000001 and overflow 1e400 to Infinity:
+    // a column holding such a value is not numeric, so nothing is ever changed.
+    types: [['id', 'int64'], ['mixed', 'utf8'], ['huge', 'utf8'], ['precise', 'utf8']],
+    csv: 'id,mixed,huge,precise\n1,9007199254740993,1e400,0.1\n2,1.5,1.0,0.10000000000000000001\n',
+    jsonl: lines(
+      '{"id":1,"mixed":"9007199254740993","huge":"1e400","precise":"0.1"}',
+      '{"id":2,"mixed":"1.5","huge":"1.0","precise":"0.10000000000000000001"}',
+    ),
+  },
+  lossy_numbers_json: {
+    // The same rule for JSON numbers: the number literals are kept as written, as text.
+    file: 'lossy_numbers.jsonl',
+    rows: 2,
+    types: [['id', 'int64'], ['mixed', 'utf8'], ['huge', 'utf8'], ['precise', 'utf8']],
+    csv: 'id,mixed,huge,precise\n1,9007199254740993,1e400,0.1\n2,1.5,1.0,0.10000000000000000001\n',
+    jsonl: lines(
+      '{"id":1,"mixed":"9007199254740993","huge":"1e400","precise":"0.1"}',
+      '{"id":2,"mixed":"1.5","huge":"1.0","precise":"0.10000000000000000001"}',
+    ),
+  },
   bools: {
     file: 'bools.csv',
     rows: 3,
@@ -195,6 +247,21 @@ const CASES: Record<string, Case> = {
       '{"id":1,"d":"2024-02-29","ts_z":"2024-01-15T10:30:00Z","ts_off":"2024-01-15T10:30:00+05:30","ts_naive":"2024-01-15T10:30:00","ts_ms":"2024-01-15T10:30:00.123Z","ts_us":"2024-01-15T10:30:00.123456","ts_ns":"2024-01-15T10:30:00.123456789Z","ts_mixed":"2023-12-31T23:00:00Z"}',
       '{"id":2,"d":"1970-01-01","ts_z":"1969-12-31T23:59:59Z","ts_off":"2024-06-01T00:00:00+05:30","ts_naive":"1900-01-01T00:00:00","ts_ms":"2024-01-15T10:30:00.500Z","ts_us":"2024-01-15T10:30:00.000001","ts_ns":"1970-01-01T00:00:00.000000001Z","ts_mixed":"2024-01-01T00:00:00Z"}',
       '{"id":3,"d":null,"ts_z":null,"ts_off":null,"ts_naive":null,"ts_ms":null,"ts_us":null,"ts_ns":null,"ts_mixed":"2024-01-01T08:00:00Z"}',
+    ),
+  },
+  timestamp_range: {
+    file: 'timestamp_range.csv',
+    rows: 2,
+    // Nanosecond timestamps cover 1677-09-21..2262-04-11 (int64): the exact extremes are timestamps, a column
+    // with a value beyond them stays text (it would otherwise wrap around); microseconds reach year 1..9999.
+    types: [['id', 'int64'], ['ns_far', 'utf8'], ['ns_ok', 'timestamp[ns, UTC]'], ['us_far', 'timestamp[us, UTC]']],
+    csv:
+      'id,ns_far,ns_ok,us_far\n' +
+      '1,9999-12-31T23:59:59.123456789Z,2262-04-11T23:47:16.854775807Z,9999-12-31T23:59:59.999999Z\n' +
+      '2,1500-01-01T00:00:00.000000001Z,1677-09-21T00:12:43.145224192Z,0001-01-01T00:00:00.000001Z\n',
+    jsonl: lines(
+      '{"id":1,"ns_far":"9999-12-31T23:59:59.123456789Z","ns_ok":"2262-04-11T23:47:16.854775807Z","us_far":"9999-12-31T23:59:59.999999Z"}',
+      '{"id":2,"ns_far":"1500-01-01T00:00:00.000000001Z","ns_ok":"1677-09-21T00:12:43.145224192Z","us_far":"0001-01-01T00:00:00.000001Z"}',
     ),
   },
   names: {
@@ -283,65 +350,105 @@ const OTHER_JSONL = '{"x":1,"y":"other"}\n';
  * different content, back to main, export in every format, check exact
  * text, re-import every export and compare content hashes.
  */
-function roundTrip(name: string, c: Case, file = fixture('tables', c.file)): void {
+async function roundTrip(name: string, c: Case, file = fixture('tables', c.file)): Promise<void> {
   const dir = newRepo();
   const out = tempDir('fv-out-');
   const t = name;
-  ok(dir, ['import', file, '--table', t, ...(c.args ?? [])]);
-  ok(dir, ['commit', '-m', `import ${name}`]);
-  const orig = show(dir, `HEAD:${t}`);
+  await okAsync(dir, ['import', file, '--table', t, ...(c.args ?? [])]);
+  await okAsync(dir, ['commit', '-m', `import ${name}`]);
+  const orig = await showAsync(dir, `HEAD:${t}`);
   expect(types(orig)).toEqual(c.types);
   expect(orig.rows).toBe(c.rows);
 
   // A second line of history with other content under the same table name.
-  ok(dir, ['checkout', '-b', 'other']);
-  ok(dir, ['import', writeFile(out, 'other.csv', OTHER_CSV), '--table', t]);
-  ok(dir, ['commit', '-m', 'other content']);
-  expect(ok(dir, ['export', t, '--format', 'jsonl'])).toBe(OTHER_JSONL);
-  // --at reads main's version while the work tree is on "other".
-  expect(ok(dir, ['export', t, '--at', 'main', '--format', 'jsonl'])).toBe(c.jsonl);
-  ok(dir, ['checkout', 'main']);
-  expect(ok(dir, ['export', t, '--at', 'other', '--format', 'jsonl'])).toBe(OTHER_JSONL);
-  expect(show(dir, `:${t}`).content_hash).toBe(orig.content_hash);
+  await okAsync(dir, ['checkout', '-b', 'other']);
+  await okAsync(dir, ['import', writeFile(out, 'other.csv', OTHER_CSV), '--table', t, '--key', 'x']);
+  await okAsync(dir, ['commit', '-m', 'other content']);
+  // --at reads main's version while the work tree is on "other", and the other way round.
+  const [atMain, onOther] = await Promise.all([okAsync(dir, ['export', t, '--at', 'main', '--format', 'jsonl']), okAsync(dir, ['export', t, '--format', 'jsonl'])]);
+  expect(atMain).toBe(c.jsonl);
+  expect(onOther).toBe(OTHER_JSONL);
+  await okAsync(dir, ['checkout', 'main']);
 
-  for (const fmt of FORMATS) ok(dir, ['export', t, '--format', fmt, '-o', path.join(out, `${t}.${fmt}`)]);
+  const exports = FORMATS.map((fmt) => okAsync(dir, ['export', t, '--format', fmt, '-o', path.join(out, `${t}.${fmt}`)]));
+  const [stdout, atOther] = await Promise.all([okAsync(dir, ['export', t]), okAsync(dir, ['export', t, '--at', 'other', '--format', 'jsonl']), ...exports]);
+  expect(atOther).toBe(OTHER_JSONL);
   const read = (fmt: Formats): string => fs.readFileSync(path.join(out, `${t}.${fmt}`), 'utf8');
   expect(read('jsonl')).toBe(c.jsonl);
   expect(read('json')).toBe(jsonArray(c.jsonl));
-  if (c.csv !== undefined) {
-    expect(read('csv')).toBe(c.csv);
-    // stdout defaults to CSV
-    expect(ok(dir, ['export', t])).toBe(c.csv);
-  }
+  // stdout defaults to CSV
+  expect(stdout).toBe(read('csv'));
+  if (c.csv !== undefined) expect(read('csv')).toBe(c.csv);
   if (c.tsv !== undefined) expect(read('tsv')).toBe(c.tsv);
-  // The format also follows from the output file's extension.
-  ok(dir, ['export', t, '-o', path.join(out, `by-ext.jsonl`)]);
-  expect(fs.readFileSync(path.join(out, 'by-ext.jsonl'), 'utf8')).toBe(c.jsonl);
 
+  const reimported: Formats[] = [];
   for (const fmt of FORMATS) {
     if (c.noReimport?.includes(fmt)) continue;
-    const rt = `rt_${fmt}`;
-    ok(dir, ['import', path.join(out, `${t}.${fmt}`), '--table', rt, ...(c.args ?? [])]);
-    const back = show(dir, `:${rt}`);
+    await okAsync(dir, ['import', path.join(out, `${t}.${fmt}`), '--table', `rt_${fmt}`, ...(c.args ?? [])]);
+    reimported.push(fmt);
+  }
+  const shown = await Promise.all(reimported.map((fmt) => showAsync(dir, `:rt_${fmt}`)));
+  reimported.forEach((fmt, i) => {
+    const back = shown[i]!;
     expect(types(back), `${name} via ${fmt}`).toEqual(c.types);
     expect(back.rows, `${name} via ${fmt}`).toBe(c.rows);
     expect(back.content_hash, `${name} via ${fmt}: same values and types`).toBe(orig.content_hash);
-  }
-  ok(dir, ['commit', '-m', 'round trips']);
+  });
+  await okAsync(dir, ['commit', '-m', 'round trips']);
   expectGitClean(dir);
 }
 
-describe('import and export of every fixture, through a branch and back', () => {
+// Each scenario runs some 30 fv processes: allow for a busy machine.
+describe('import and export of every fixture, through a branch and back', { timeout: 240_000 }, () => {
   for (const [name, c] of Object.entries(CASES)) {
     it(`${name} (${c.file})`, () => roundTrip(name, c));
   }
 
-  it('the JSON array file holds the same table as the JSON Lines file', () => {
-    roundTrip('json', { ...CASES.jsonl!, file: 'records.json' });
+  it('the JSON array file holds the same table as the JSON Lines file', async () => {
+    await roundTrip('json', { ...CASES.jsonl!, file: 'records.json' });
     const dir = newRepo();
     ok(dir, ['import', fixture('tables', 'records.jsonl'), '--table', 'a']);
     ok(dir, ['import', fixture('tables', 'records.json'), '--table', 'b']);
     expect(show(dir, ':a').content_hash).toBe(show(dir, ':b').content_hash);
+  });
+});
+
+describe('JSON text', () => {
+  it('string escapes decode exactly; a lone surrogate inside nested JSON stays escaped text', () => {
+    const dir = newRepo();
+    const src = tempDir('fv-src-');
+    const f = writeFile(src, 'e.jsonl', String.raw`{"a": "\u00e9\t\u0000\ud83d\ude00", "n": {"k": "\udc00", "e": "\/"}}` + '\n');
+    ok(dir, ['import', f, '--table', 'e']);
+    expect(types(show(dir, ':e'))).toEqual([['a', 'utf8'], ['n', 'utf8']]);
+    expect(ok(dir, ['export', 'e', '--format', 'jsonl'])).toBe(String.raw`{"a":"é\t\u0000😀","n":"{\"e\":\"/\",\"k\":\"\\udc00\"}"}` + '\n');
+    ok(dir, ['commit', '-m', 'escapes']);
+    expectGitClean(dir);
+  });
+});
+
+describe('output file names', () => {
+  it('export picks the format from the -o extension (csv, tsv, jsonl, ndjson, json, arrow, feather, parquet)', () => {
+    const dir = newRepo();
+    const out = tempDir('fv-out-');
+    ok(dir, ['import', fixture('tables', 'nulls.csv'), '--table', 'n']);
+    const c = CASES.nulls!;
+    const want: Record<string, string | null> = {
+      'n.csv': c.csv!, 'n.tsv': c.csv!.replaceAll(',', '\t'), 'n.jsonl': c.jsonl, 'n.ndjson': c.jsonl, 'n.json': jsonArray(c.jsonl),
+      'n.arrow': null, 'n.feather': null, 'n.parquet': null,
+    };
+    for (const [name, text] of Object.entries(want)) {
+      const p = path.join(out, name);
+      ok(dir, ['export', 'n', '-o', p]);
+      if (text !== null) expect(fs.readFileSync(p, 'utf8'), name).toBe(text);
+      else {
+        // Binary formats: re-importing gives the same table back.
+        ok(dir, ['import', p, '--table', `b_${name.replace('.', '_')}`]);
+        expect(show(dir, `:b_${name.replace('.', '_')}`).content_hash, name).toBe(show(dir, ':n').content_hash);
+      }
+    }
+    // A name with no known extension is CSV.
+    ok(dir, ['export', 'n', '-o', path.join(out, 'n.out')]);
+    expect(fs.readFileSync(path.join(out, 'n.out'), 'utf8')).toBe(c.csv);
   });
 });
 
@@ -398,40 +505,45 @@ function schemaFile(dir: string, ts: [string, string][]): string {
   return writeFile(dir, 'schema.json', JSON.stringify({ fields: ts.map(([name, type]) => ({ name, type })) }));
 }
 
-function foreignRoundTrip(file: string): void {
+async function foreignRoundTrip(file: string): Promise<void> {
   const dir = newRepo();
   const out = tempDir('fv-out-');
-  ok(dir, ['import', file, '--table', 'f']);
-  ok(dir, ['commit', '-m', 'foreign file']);
-  const orig = show(dir, 'HEAD:f');
+  await okAsync(dir, ['import', file, '--table', 'f']);
+  await okAsync(dir, ['commit', '-m', 'foreign file']);
+  const orig = await showAsync(dir, 'HEAD:f');
   expect(types(orig)).toEqual(FOREIGN_TYPES);
   expect(orig.rows).toBe(5);
   expect(orig.columns.map((c) => c.nulls)).toEqual([1, 1, 1, 1, 1, 1, 1, 1, 1]);
-  ok(dir, ['checkout', '-b', 'other']);
-  ok(dir, ['import', writeFile(out, 'other.csv', OTHER_CSV), '--table', 'f']);
-  ok(dir, ['commit', '-m', 'other']);
-  ok(dir, ['checkout', 'main']);
-  expect(ok(dir, ['export', 'f', '--format', 'jsonl'])).toBe(FOREIGN_JSONL);
-  expect(ok(dir, ['export', 'f', '--format', 'csv'])).toBe(FOREIGN_CSV);
+  await okAsync(dir, ['checkout', '-b', 'other']);
+  await okAsync(dir, ['import', writeFile(out, 'other.csv', OTHER_CSV), '--table', 'f', '--key', 'x']);
+  await okAsync(dir, ['commit', '-m', 'other']);
+  await okAsync(dir, ['checkout', 'main']);
+  const paths = FORMATS.map((fmt) => path.join(out, `f.${fmt}`));
+  const [jsonl, csv] = await Promise.all([
+    okAsync(dir, ['export', 'f', '--format', 'jsonl']),
+    okAsync(dir, ['export', 'f', '--format', 'csv']),
+    ...FORMATS.map((fmt, i) => okAsync(dir, ['export', 'f', '--format', fmt, '-o', paths[i]!])),
+  ]);
+  expect(jsonl).toBe(FOREIGN_JSONL);
+  expect(csv).toBe(FOREIGN_CSV);
   const schema = schemaFile(out, FOREIGN_TYPES);
-  for (const fmt of FORMATS) {
-    const p = path.join(out, `f.${fmt}`);
-    ok(dir, ['export', 'f', '--format', fmt, '-o', p]);
-    // int32 and binary cannot be told apart from int64 and text in CSV/TSV/JSON (binary is base64 there):
-    // the text formats are re-imported with the original types stated, which checks every value exactly.
+  // int32 and binary cannot be told apart from int64 and text in CSV/TSV/JSON (binary is base64 there):
+  // the text formats are re-imported with the original types stated, which checks every value exactly.
+  for (const [i, fmt] of FORMATS.entries()) {
     const text = fmt !== 'arrow' && fmt !== 'parquet';
-    ok(dir, ['import', p, '--table', `rt_${fmt}`, ...(text ? ['--schema', schema] : [])]);
-    expect(show(dir, `:rt_${fmt}`).content_hash, `via ${fmt}`).toBe(orig.content_hash);
+    await okAsync(dir, ['import', paths[i]!, '--table', `rt_${fmt}`, ...(text ? ['--schema', schema] : [])]);
   }
-  ok(dir, ['commit', '-m', 'round trips']);
+  const shown = await Promise.all(FORMATS.map((fmt) => showAsync(dir, `:rt_${fmt}`)));
+  FORMATS.forEach((fmt, i) => expect(shown[i]!.content_hash, `via ${fmt}`).toBe(orig.content_hash));
+  await okAsync(dir, ['commit', '-m', 'round trips']);
   expectGitClean(dir);
 }
 
-describe('Arrow and Parquet files from other writers', () => {
-  it('an Arrow IPC file built with apache-arrow builders (int64, timestamp[ms, UTC], dictionary strings, nulls)', () => {
+describe('Arrow and Parquet files from other writers', { timeout: 240_000 }, () => {
+  it('an Arrow IPC file built with apache-arrow builders (int64, timestamp[ms, UTC], dictionary strings, nulls)', async () => {
     const out = tempDir('fv-arrow-');
     const file = writeFile(out, 'foreign.arrow', Buffer.from(arrow.tableToIPC(foreignArrowTable(), 'file')));
-    foreignRoundTrip(file);
+    await foreignRoundTrip(file);
   });
 
   it('an Arrow IPC stream (.arrows) holds the same table as the file', () => {
@@ -446,12 +558,12 @@ describe('Arrow and Parquet files from other writers', () => {
     expect(ok(dir, ['export', 's', '--format', 'jsonl'])).toBe(FOREIGN_JSONL);
   });
 
-  it('a Parquet file written by parquet-wasm', () => {
+  it('a Parquet file written by parquet-wasm', async () => {
     const out = tempDir('fv-parquet-');
     const ipc = arrow.tableToIPC(foreignArrowTable(), 'stream');
     const bytes = parquet.writeParquet(parquet.Table.fromIPCStream(ipc));
     const file = writeFile(out, 'foreign.parquet', Buffer.from(bytes));
-    foreignRoundTrip(file);
+    await foreignRoundTrip(file);
   });
 
   it("fv's Arrow and Parquet exports are readable by apache-arrow and parquet-wasm with the exact values", () => {
@@ -606,7 +718,7 @@ describe('explicit types', () => {
     expect(ok(dir, ['export', 'a'])).toBe('id,s,n,b,e\n1,,,,\n2,"",0.0,false,\n3,x,,true,\n4,"",5.0,,\n');
     // A schema that does not list exactly the file's columns is refused.
     const before = treeState(dir);
-    fails(dir, ['import', fixture('tables', 'nulls.csv'), '--table', 'c', '--schema', writeFile(src, 'c.json', '{"id": "int64", "s": "utf8"}')], /nulls\.csv: columns do not match the schema; not in schema: n, b, e/);
+    fails(dir, ['import', fixture('tables', 'nulls.csv'), '--table', 'c', '--schema', writeFile(src, 'c.json', '{"id": "int64", "s": "utf8"}')], /nulls\.csv: columns do not match the schema; not in the schema: n, b, e/);
     expect(treeState(dir)).toEqual(before);
     ok(dir, ['commit', '-m', 'schemas']);
     expectGitClean(dir);

@@ -543,7 +543,7 @@ class RecordParser {
 
   private cell(i: number): JsonCell {
     const c = this.at(i);
-    if (c === 0x22) return this.wellFormed(this.string(i), i);
+    if (c === 0x22) return this.string(i);
     if (c === 0x7b || c === 0x5b) return { nested: this.nested(i) };
     if (c === 0x2d || isDigit(c)) return { num: this.number(i) };
     const t = this.literal(i);
@@ -551,10 +551,10 @@ class RecordParser {
   }
 
   /**
-   * A key or string cell with a lone surrogate escape ("\ud800") cannot be
-   * stored: chunks hold UTF-8, and encoding would silently turn it into
-   * U+FFFD. Refuse it rather than change the value. (Inside nested values it
-   * is kept, escaped, in the JSON text, so it is harmless there.)
+   * A key with a lone surrogate escape ("\ud800") cannot be a column name:
+   * Arrow schemas hold UTF-8, and encoding would silently turn it into
+   * U+FFFD. String values may hold one here (the importer refuses to store
+   * it, see convertJson); inside nested values it stays escaped JSON text.
    */
   private wellFormed(v: string, at: number): string {
     if (!this.lastEscaped) return v; // decoded from valid UTF-8: well formed
