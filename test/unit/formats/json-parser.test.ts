@@ -2,35 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
 import { parseJsonRecords, type JsonCell, type JsonRecord } from '../../../src/table/formats/json-parser.js';
 
-const enc = new TextEncoder();
-
-function utf8(s: string): Uint8Array {
-  return enc.encode(s);
-}
-/** Raw bytes written as a latin1 string ('\xff' is the byte 0xff). */
-function raw(s: string): Uint8Array {
-  return Uint8Array.from(s, (ch) => ch.charCodeAt(0));
-}
-
-async function* fromChunks(chunks: Uint8Array[]): AsyncGenerator<Uint8Array> {
-  for (const c of chunks) yield c;
-}
-
-function split(data: Uint8Array, ...at: number[]): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  let prev = 0;
-  for (const p of [...at, data.length]) {
-    out.push(data.subarray(prev, p));
-    prev = p;
-  }
-  return out;
-}
-
-function chunksOf(data: Uint8Array, size: number): Uint8Array[] {
-  const out: Uint8Array[] = [];
-  for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
-  return out;
-}
+import { chunksOf, fromChunks, raw, split, utf8 } from './byte-input.js';
 
 type Format = 'jsonl' | 'json';
 interface Opts {
