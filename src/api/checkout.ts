@@ -92,7 +92,8 @@ function planCarryOver(ctx: RepoContext, head: Snapshot, target: Snapshot, worki
   return { tables: dirty, definitions: defsDirty };
 }
 
-async function writeDefinitions(ctx: RepoContext, oid: string | null): Promise<void> {
+/** Makes features.json in the work tree hold blob `oid` (or removes it for null). */
+export async function writeDefinitions(ctx: RepoContext, oid: string | null): Promise<void> {
   const file = path.join(ctx.dir, DEFINITIONS_FILE);
   if (oid === null) {
     fs.rmSync(file, { force: true });

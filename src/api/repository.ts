@@ -17,6 +17,8 @@ import { log } from './log.js';
 import type { LogEntry, LogOptions } from './log.js';
 import { exportTable, readTableBatches } from './read.js';
 import type { ExportOptions } from './read.js';
+import { reset } from './reset.js';
+import type { ResetResult } from './reset.js';
 import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
 import type { BranchInfo, TagInfo } from './refs.js';
 import { showCommit, showTable } from './show.js';
@@ -76,6 +78,11 @@ export class Repository {
 
   checkout(target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
     return checkout(this.ctx, target, opts);
+  }
+
+  /** Moves the current branch to `rev`; `hard` also resets the working state. */
+  reset(rev: string, opts: { hard?: boolean } = {}): Promise<ResetResult> {
+    return reset(this.ctx, rev, opts);
   }
 
   branches(): Promise<BranchInfo[]> {

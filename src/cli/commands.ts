@@ -230,6 +230,15 @@ export function registerCommands(program: Command): void {
     });
 
   program
+    .command('reset <rev>')
+    .description('move the current branch to <rev>; --hard also resets the working state')
+    .option('--hard', 'discard uncommitted changes and reset tables and features.json to <rev>')
+    .action(async (rev: string, o: { hard?: boolean }) => {
+      const r = await (await openRepository()).reset(rev, { hard: o.hard });
+      print(`${r.branch ?? 'HEAD'} is now at ${r.commit.slice(0, 7)}${r.previous ? ` (was ${r.previous.slice(0, 7)})` : ''}`);
+    });
+
+  program
     .command('branch [name] [start]')
     .description('list, create or delete branches')
     .option('-d, --delete <name>', 'delete a branch')

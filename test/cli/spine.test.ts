@@ -305,3 +305,26 @@ describe('spine: errors', () => {
     expect(fs.existsSync(path.join(dir, '.git', 'fv.lock'))).toBe(false);
   });
 });
+
+describe('spine: reset', () => {
+  it('reset moves the branch and keeps the working state; --hard also resets it', () => {
+    const dir = newRepo();
+    const { c1, c2 } = commitV1V2(dir);
+    ok(dir, ['reset', 'HEAD~1']);
+    expect(git(dir, ['rev-parse', 'main']).stdout.trim()).toBe(c1);
+    // the undone commit's rows are now uncommitted changes
+    let s = JSON.parse(ok(dir, ['status', '--json']));
+    expect(s.tables.people).toMatchObject({ state: 'modified', added: 1, removed: 1, modified: 1 });
+    expect(ok(dir, ['export', 'people'])).toBe(V2);
+    ok(dir, ['reset', '--hard', c2]);
+    expect(git(dir, ['rev-parse', 'main']).stdout.trim()).toBe(c2);
+    s = JSON.parse(ok(dir, ['status', '--json']));
+    expect(s.tables.people.state).toBe('clean');
+    ok(dir, ['import', v1, '--table', 'people']);
+    ok(dir, ['reset', '--hard', 'HEAD~1']);
+    expect(ok(dir, ['export', 'people'])).toBe(V1);
+    expect(JSON.parse(ok(dir, ['status', '--json'])).tables.people.state).toBe('clean');
+    fails(dir, ['reset', 'nope'], /unknown revision "nope"/);
+    expectGitClean(dir);
+  });
+});
