@@ -17,6 +17,8 @@ import { log } from './log.js';
 import type { LogEntry, LogOptions } from './log.js';
 import { exportTable, readTableBatches } from './read.js';
 import type { ExportOptions } from './read.js';
+import { blame } from './blame.js';
+import type { BlameResult } from './blame.js';
 import { reset } from './reset.js';
 import type { ResetResult } from './reset.js';
 import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
@@ -78,6 +80,11 @@ export class Repository {
 
   checkout(target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
     return checkout(this.ctx, target, opts);
+  }
+
+  /** For each column of the row with this key, the commit that last changed it. */
+  blame(table: string, key: string[]): Promise<BlameResult> {
+    return blame(this.ctx, table, key);
   }
 
   /** Moves the current branch to `rev`; `hard` also resets the working state. */

@@ -8,9 +8,11 @@ import type { ImportMode } from '../api/import.js';
 import { FvError } from '../errors/FvError.js';
 import type { Json } from '../table/canonical-json.js';
 import type { Field, FvType } from '../table/types.js';
+import type { BlameCommit } from '../api/blame.js';
+import { valueToJson } from '../table/values.js';
 import { parseType } from '../table/types.js';
 import * as fs from 'node:fs';
-import { deltaText, renderDiff, renderLog, renderStatus, renderTable } from './render.js';
+import { deltaText, renderBlame, renderDiff, renderLog, renderStatus, renderTable } from './render.js';
 import { NegativeAnswer } from './negative.js';
 import { diffToJson } from './diff-json.js';
 import { note, print, printJson, rowsToJson } from './output.js';
@@ -227,6 +229,26 @@ export function registerCommands(program: Command): void {
       else if (r.branch) print(`Switched to branch '${r.branch}'`);
       else print(`HEAD is now at ${r.commit.slice(0, 7)} (detached)`);
       if (r.carried.length) note(`kept uncommitted changes to: ${r.carried.join(', ')}`);
+    });
+
+  program
+    .command('blame <table>')
+    .description('for each column of one row, the commit that last changed it')
+    .requiredOption('--key <k1,k2>', 'the row\'s primary-key value(s), comma-separated', list)
+    .option('--json', 'print JSON')
+    .action(async (table: string, o: { key: string[]; json?: boolean }) => {
+      const b = await (await openRepository()).blame(table, o.key);
+      if (!o.json) return print(renderBlame(b));
+      const c = (x: BlameCommit): Json => ({ commit: x.commit, time: x.time, author: x.author, message: x.message });
+      const columns: Record<string, Json> = {};
+      for (const [col, x] of Object.entries(b.columns)) columns[col] = c(x);
+      printJson({
+        table: b.table,
+        key: b.key.map((v, i) => valueToJson(v, b.types[b.keyColumns[i]!]!)),
+        columns,
+        inserted: c(b.inserted),
+        deleted: b.deleted ? c(b.deleted) : null,
+      });
     });
 
   program

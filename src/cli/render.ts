@@ -1,4 +1,5 @@
 /** Human-readable output for the read commands (JSON output is in the commands themselves). */
+import type { BlameResult } from '../api/blame.js';
 import type { DiffResult } from '../api/diff.js';
 import type { LogEntry } from '../api/log.js';
 import type { StatusResult } from '../api/status.js';
@@ -106,4 +107,14 @@ export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boo
     if (shown < total) out.push(style.dim(`  ... ${total - shown} more row changes (use --limit N)`));
   }
   return out.length ? out.join('\n') : 'no differences';
+}
+
+/** One line per column: commit, date, author, message, and the current value. */
+export function renderBlame(b: BlameResult): string {
+  const lines: string[] = [];
+  if (b.deleted) lines.push(style.red(`row deleted in ${b.deleted.commit.slice(0, 7)} (${b.deleted.time.slice(0, 10)}, ${b.deleted.author}): ${b.deleted.message.split('\n')[0]}`));
+  lines.push(`inserted in ${b.inserted.commit.slice(0, 7)} (${b.inserted.time.slice(0, 10)}, ${b.inserted.author}): ${b.inserted.message.split('\n')[0]}`);
+  const rows = Object.entries(b.columns).map(([col, c]) => [col, c.commit.slice(0, 7), c.time.slice(0, 10), truncate(c.author, 20), truncate(c.message.split('\n')[0]!, 40), b.row[col] === null ? '∅' : truncate(formatValue(b.row[col]!, b.types[col]!), 30)]);
+  lines.push(...columns(rows));
+  return lines.join('\n');
 }

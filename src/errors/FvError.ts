@@ -14,6 +14,7 @@ export type FvErrorCode =
   | 'UNKNOWN_TABLE'
   | 'UNKNOWN_REF'
   | 'UNKNOWN_COLUMN'
+  | 'UNKNOWN_ROW'
   | 'DUPLICATE_KEY'
   | 'TYPE_ERROR'
   | 'SCHEMA_MISMATCH'
