@@ -7,6 +7,8 @@ export type { LogEntry, LogOptions } from './api/log.js';
 export type { DiffOptions, DiffResult } from './api/diff.js';
 export type { TableDiff, RowChange } from './versioning/diff/table-diff.js';
 export type { StatusResult, TableState } from './api/status.js';
+export type { MergeOptions, MergeResult, ResolveOptions } from './api/merge.js';
+export type { MergeConflict, ConflictKind, Side } from './versioning/merge/conflict.js';
 export type { CommitSummary, TableSummary } from './api/show.js';
 export type { BranchInfo, TagInfo } from './api/refs.js';
 export type { ExportOptions } from './api/read.js';

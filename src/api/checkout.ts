@@ -16,6 +16,7 @@ import { checkRefName, checkTableName, DEFINITIONS_FILE } from '../versioning/la
 import type { Snapshot } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
 import type { RepoContext } from './context.js';
+import { refuseWhileMerging } from './merge.js';
 
 export interface CheckoutOptions {
   force?: boolean;
@@ -37,6 +38,7 @@ export interface CheckoutResult {
 export async function checkout(ctx: RepoContext, target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
   return ctx.withLock('checkout', async () => {
     if (opts.tables) return restoreTables(ctx, target ?? 'HEAD', opts.tables);
+    refuseWhileMerging(ctx, 'switch branches');
     const head = await ctx.head();
     const headSnap = await ctx.snapshot(head);
     let branch: string | null = null;

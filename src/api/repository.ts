@@ -5,6 +5,8 @@
 import type { RecordBatch } from 'apache-arrow';
 import { commit } from './commit.js';
 import type { CommitOptions, CommitResult } from './commit.js';
+import { check } from './check.js';
+import type { CheckOptions, CheckReport } from './check.js';
 import { checkout } from './checkout.js';
 import type { CheckoutOptions, CheckoutResult } from './checkout.js';
 import { RepoContext } from './context.js';
@@ -25,6 +27,9 @@ import { createBranch, createTag, deleteBranch, listBranches, listTags } from '.
 import type { BranchInfo, TagInfo } from './refs.js';
 import { showCommit, showTable } from './show.js';
 import type { CommitSummary, TableSummary } from './show.js';
+import { abortMerge, listConflicts, merge, resolveConflicts } from './merge.js';
+import type { MergeOptions, MergeResult, ResolveOptions } from './merge.js';
+import type { MergeConflict } from '../versioning/merge/conflict.js';
 import { status } from './status.js';
 import type { StatusResult } from './status.js';
 
@@ -82,6 +87,11 @@ export class Repository {
     return checkout(this.ctx, target, opts);
   }
 
+  /** Runs the data checks declared in features.json (working state, or the commit at `opts.at`). */
+  check(opts: CheckOptions = {}): Promise<CheckReport> {
+    return check(this.ctx, opts);
+  }
+
   /** For each column of the row with this key, the commit that last changed it. */
   blame(table: string, key: string[]): Promise<BlameResult> {
     return blame(this.ctx, table, key);
@@ -90,6 +100,24 @@ export class Repository {
   /** Moves the current branch to `rev`; `hard` also resets the working state. */
   reset(rev: string, opts: { hard?: boolean } = {}): Promise<ResetResult> {
     return reset(this.ctx, rev, opts);
+  }
+
+  /** Three-way merge of `rev` into the current branch (docs/CLI.md). */
+  merge(rev: string, opts: MergeOptions = {}): Promise<MergeResult> {
+    return merge(this.ctx, rev, opts);
+  }
+
+  abortMerge(): Promise<{ name: string }> {
+    return abortMerge(this.ctx);
+  }
+
+  /** Open conflicts of the merge in progress. */
+  conflicts(table?: string): Promise<MergeConflict[]> {
+    return listConflicts(this.ctx, table);
+  }
+
+  resolve(table: string, opts: ResolveOptions): Promise<{ resolved: number; remaining: number }> {
+    return resolveConflicts(this.ctx, table, opts);
   }
 
   branches(): Promise<BranchInfo[]> {

@@ -1,6 +1,7 @@
 /** `fv status`: the branch, and how the working state differs from HEAD. */
 import type { RepoContext } from './context.js';
 import { diffSnapshotTables } from './changes.js';
+import { loadMergeState, openConflicts } from '../versioning/merge/merge-state.js';
 
 export type TableState = 'new' | 'modified' | 'deleted' | 'clean';
 
@@ -11,6 +12,8 @@ export interface StatusResult {
   definitions: 'clean' | 'modified';
   merging: boolean;
   conflicts: number;
+  /** What is being merged (a branch or rev), while merging. */
+  mergingWith: string | null;
 }
 
 export async function status(ctx: RepoContext): Promise<StatusResult> {
@@ -27,12 +30,14 @@ export async function status(ctx: RepoContext): Promise<StatusResult> {
     tables[name] = { state, added: d?.added ?? 0, removed: d?.removed ?? 0, modified: d?.modified ?? 0, rows };
   }
   const defs = ctx.workFile('features.json');
+  const merge = loadMergeState(ctx.git);
   return {
     branch: await ctx.branch(),
     head,
     tables,
     definitions: (defs?.oid ?? null) === headSnap.definitions ? 'clean' : 'modified',
-    merging: false,
-    conflicts: 0,
+    merging: merge !== null,
+    conflicts: openConflicts(merge).length,
+    mergingWith: merge?.name ?? null,
   };
 }

@@ -14,10 +14,14 @@ import { parseType } from '../table/types.js';
 import * as fs from 'node:fs';
 import { deltaText, renderBlame, renderDiff, renderLog, renderStatus, renderTable } from './render.js';
 import { NegativeAnswer } from './negative.js';
+import { ChecksFailed } from '../checks/runner.js';
+import { renderCheckReport } from './check-commands.js';
 import { diffToJson } from './diff-json.js';
 import { note, print, printJson, rowsToJson } from './output.js';
 import { style } from './style.js';
 import { runDemo } from './demo.js';
+import { registerCheckCommands } from './check-commands.js';
+import { registerMergeCommands } from './merge-commands.js';
 
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -133,15 +137,21 @@ export function registerCommands(program: Command): void {
   program
     .command('commit')
     .description('record the working state as a commit')
-    .requiredOption('-m, --message <msg>', 'commit message')
+    .option('-m, --message <msg>', 'commit message (required, except for a merge)')
     .option('--author <author>', 'author as "Name <email>"')
     .option('--allow-empty', 'commit even when nothing changed')
     .option('--no-verify', 'skip data checks')
     .option('-q, --quiet', 'print nothing on success')
-    .action(async (o: { message: string; author?: string; allowEmpty?: boolean; quiet?: boolean }) => {
-      const r = await (await openRepository()).commit({ message: o.message, author: o.author, allowEmpty: o.allowEmpty });
+    .action(async (o: { message?: string; author?: string; allowEmpty?: boolean; verify: boolean; quiet?: boolean }) => {
+      const repo = await openRepository();
+      const r = await repo.commit({ message: o.message, author: o.author, allowEmpty: o.allowEmpty, noVerify: !o.verify }).catch((e: unknown) => {
+        if (!(e instanceof ChecksFailed)) throw e;
+        process.stderr.write(renderCheckReport(e.report) + '\n');
+        process.stderr.write('fv: commit refused: error-severity data checks failed (nothing was written)\nhint: fix the data, or commit with --no-verify\n');
+        throw new NegativeAnswer();
+      });
       if (o.quiet) return;
-      print(`[${r.branch ?? 'detached HEAD'} ${r.commit.slice(0, 7)}] ${o.message.split('\n')[0]}`);
+      print(`[${r.branch ?? 'detached HEAD'} ${r.commit.slice(0, 7)}] ${r.message.split('\n')[0]}`);
       for (const [n, d] of Object.entries(r.tables)) print(`  ${n}: ${deltaText(d)}`);
     });
 
@@ -296,10 +306,14 @@ export function registerCommands(program: Command): void {
       print(ts.map((t) => t.name).join('\n'));
     });
 
+  registerMergeCommands(program);
+
   program
     .command('demo [dir]')
     .description('run a short fv session on the bundled fixtures in a fresh directory')
     .action(async (dir: string | undefined) => {
       await runDemo(dir);
     });
+
+  registerCheckCommands(program);
 }

@@ -22,6 +22,10 @@ export function renderStatus(s: StatusResult): string {
   const lines: string[] = [];
   lines.push(s.branch ? `On branch ${style.bold(s.branch)}` : `HEAD detached at ${s.head?.slice(0, 7) ?? '(none)'}`);
   if (s.head === null) lines.push('No commits yet');
+  if (s.merging) {
+    lines.push(s.conflicts > 0 ? `Merging ${s.mergingWith}: ${s.conflicts} unresolved conflict${s.conflicts === 1 ? '' : 's'}` : `Merging ${s.mergingWith}: all conflicts resolved`);
+    lines.push(style.dim(s.conflicts > 0 ? '  (`fv conflicts` to list them, `fv resolve <table> --ours|--theirs`, `fv merge --abort` to undo)' : '  (`fv commit` to record the merge, `fv merge --abort` to undo)'));
+  }
   const changed = Object.entries(s.tables).filter(([, t]) => t.state !== 'clean');
   if (changed.length === 0 && s.definitions === 'clean') {
     lines.push(Object.keys(s.tables).length ? 'nothing to commit, working state clean' : 'no tables yet (import one with `fv import <file> --table <name>`)');

@@ -27,7 +27,10 @@ export type FvErrorCode =
   | 'CORRUPT'
   | 'IO_ERROR'
   | 'DISK_FULL'
-  | 'BAD_DEFINITIONS';
+  | 'BAD_DEFINITIONS'
+  | 'MERGE_IN_PROGRESS'
+  | 'MERGE_CONFLICTS'
+  | 'NO_MERGE';
 
 export class FvError extends Error {
   readonly code: FvErrorCode;

@@ -1,0 +1,29 @@
+/**
+ * regex: the value's text form matches `pattern` (JavaScript syntax, Unicode
+ * mode, search semantics: anchor with ^ and $ to match the whole value).
+ * Nulls are not judged.
+ */
+import { formatValue } from '../table/values.js';
+import type { CheckFactory } from './check.js';
+import { columnIndex } from './check.js';
+
+export const regex: CheckFactory = (def, table) => {
+  const i = columnIndex(table, def.column!);
+  const t = table.fields[i]!.type;
+  const re = new RegExp(def.pattern!, 'u');
+  let mismatches = 0;
+  return {
+    chunk(d, fail) {
+      let judged = 0;
+      const col = d.columns[i]!;
+      for (let r = 0; r < d.rowCount; r++) {
+        const v = col[r]!;
+        if (v === null) continue;
+        judged++;
+        if (!re.test(typeof v === 'string' ? v : formatValue(v, t))) (mismatches++, fail(r));
+      }
+      return judged;
+    },
+    finish: () => ({ observed: { mismatches }, expected: { pattern: def.pattern! } }),
+  };
+};

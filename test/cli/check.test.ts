@@ -1,0 +1,103 @@
+/** `fv check`: declared data checks against the working state or a commit; exit 1 on an error-severity failure. */
+import { describe, expect, it } from 'vitest';
+import { dataFile, expectGitClean, fails, fv, newRepo, ok, writeFile } from '../helpers.js';
+
+const defs = (checks: object[]): string =>
+  JSON.stringify({
+    entities: { user: { keys: ['user_id'] } },
+    sources: { users: { table: 'users', entities: ['user'], event_time: 'ts' } },
+    features: { spend: { source: 'users', column: 'spend', ttl: 'P30D' } },
+    checks: { users: checks },
+  }, null, 2) + '\n';
+
+const CHECKS = [
+  { id: 'spend_nonneg', type: 'between', column: 'spend', min: 0, severity: 'error' },
+  { id: 'ids_unique', type: 'unique', column: 'user_id', severity: 'error' },
+  { id: 'country_known', type: 'in_set', column: 'country', values: ['US', 'FR'], severity: 'warn' },
+  { id: 'enough_rows', type: 'row_count', min: 3, severity: 'error' },
+  { id: 'fresh', type: 'freshness', column: 'ts', max_age: 'P2D', severity: 'warn' },
+];
+
+const ENV = { env: { FV_NOW: '2024-01-05T06:00:00Z' } };
+
+describe('check', () => {
+  it('reports exact results as JSON, exits 1 only for error-severity failures, and checks a rev with its own definitions', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('c1.csv', 'user_id,spend,country,ts\n1,10,US,2024-01-01T00:00:00Z\n2,20,FR,2024-01-02T00:00:00Z\n3,5,DE,2024-01-03T00:00:00Z\n'), '--table', 'users', '--key', 'user_id']);
+    writeFile(dir, 'features.json', defs(CHECKS));
+    const good = fv(dir, ['check', '--json'], ENV);
+    expect(good.code, good.stderr).toBe(0);
+    const j = JSON.parse(good.stdout);
+    expect(j.ok).toBe(true);
+    expect(j.results.map((r: { check: string; ok: boolean }) => [r.check, r.ok])).toEqual([
+      ['spend_nonneg', true], ['ids_unique', true], ['country_known', false], ['enough_rows', true], ['fresh', false],
+    ]);
+    expect(j.results[2]).toEqual({
+      table: 'users', check: 'country_known', type: 'in_set', severity: 'warn', ok: false,
+      observed: { values: [{ value: 'DE', count: 1 }] }, unexpected: 1, rows: 3, expected: { in: ['US', 'FR'] },
+      examples: [{ key: [3], index: 2, row: { user_id: 3, spend: 5, country: 'DE', ts: '2024-01-03T00:00:00Z' } }],
+    });
+    expect(j.results[4]).toMatchObject({ observed: { latest: '2024-01-03T00:00:00Z', age: 'P2DT6H', age_seconds: 194400 }, ok: false });
+    // warnings are printed, but exit 0
+    const text = fv(dir, ['check'], ENV);
+    expect(text.code).toBe(0);
+    expect(text.stdout).toContain('WARN users/country_known (in_set country) [warn]');
+    expect(text.stdout).toContain('failing rows: 1 of 3 (33.3%)');
+    expect(text.stdout).toContain('e.g. key [3]: {"country":"DE","spend":5,"ts":"2024-01-03T00:00:00Z","user_id":3}');
+    ok(dir, ['commit', '-m', 'good data']);
+
+    ok(dir, ['import', dataFile('c2.csv', 'user_id,spend,country,ts\n1,10,US,2024-01-04T00:00:00Z\n2,-7,FR,2024-01-04T00:00:00Z\n'), '--table', 'users']);
+    const bad = fv(dir, ['check', '--json'], ENV);
+    expect(bad.code).toBe(1);
+    const b = JSON.parse(bad.stdout);
+    expect(b.ok).toBe(false);
+    expect(b.results[0]).toEqual({
+      table: 'users', check: 'spend_nonneg', type: 'between', severity: 'error', ok: false,
+      observed: { min: -7, max: 10 }, unexpected: 1, rows: 2, expected: { min: 0 },
+      examples: [{ key: [2], index: 1, row: { user_id: 2, spend: -7, country: 'FR', ts: '2024-01-04T00:00:00Z' } }],
+    });
+    expect(b.results[3]).toMatchObject({ check: 'enough_rows', ok: false, observed: { rows: 2 }, expected: { min: 3 }, unexpected: 0 });
+    const human = fv(dir, ['check'], ENV);
+    expect(human.code).toBe(1);
+    expect(human.stdout).toContain('FAIL users/spend_nonneg (between spend)\n       observed: min -7, max 10\n       expected: min 0\n       failing rows: 1 of 2 (50.0%)\n       e.g. key [2]:');
+    expect(human.stdout).toMatch(/2 failed, 0 warnings, 3 passed\n$/);
+    // the committed version still passes; --table narrows
+    expect(fv(dir, ['check', '--at', 'HEAD'], ENV).code).toBe(0);
+    expect(JSON.parse(ok(dir, ['check', '--at', 'main', '--json'], ENV)).ok).toBe(true);
+    expect(JSON.parse(fv(dir, ['check', '--table', 'other', '--json'], ENV).stdout)).toEqual({ ok: true, results: [] });
+    ok(dir, ['checkout', '--force', 'HEAD']);
+    expectGitClean(dir);
+  });
+
+  it('compares with the parent commit for row_count_change', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('r1.csv', 'id\n1\n2\n3\n4\n'), '--table', 'users', '--key', 'id']);
+    writeFile(dir, 'features.json', JSON.stringify({ checks: { users: [{ id: 'stable', type: 'row_count_change', max_ratio: 0.5, severity: 'error' }] } }));
+    expect(JSON.parse(ok(dir, ['check', '--json'])).results[0]).toMatchObject({ ok: true, note: 'no reference table to compare with' });
+    ok(dir, ['commit', '-m', 'one']);
+    ok(dir, ['import', dataFile('r2.csv', 'id\n1\n'), '--table', 'users']);
+    expect(JSON.parse(fv(dir, ['check', '--json']).stdout).results[0]).toMatchObject({ ok: false, observed: { rows: 1, reference_rows: 4, ratio: 0.75 } });
+    ok(dir, ['commit', '-m', 'two']);
+    // at HEAD the reference is HEAD's parent
+    expect(fv(dir, ['check', '--at', 'HEAD']).code).toBe(1);
+    expect(fv(dir, ['check', '--at', 'HEAD~1']).code).toBe(0);
+  });
+
+  it('rejects bad definitions with exit 2 and the JSON path, and bad usage', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('b.csv', 'user_id,spend,country,ts\n1,10,US,2024-01-01T00:00:00Z\n'), '--table', 'users', '--key', 'user_id']);
+    writeFile(dir, 'features.json', defs([{ id: 'x', type: 'betwen', column: 'spend', min: 0, severity: 'error' }]));
+    fails(dir, ['check'], /^fv: error: features\.json: checks\.users\[0\]\.type: unknown check type "betwen"$/);
+    writeFile(dir, 'features.json', defs([]).replace('"column": "spend"', '"column": "spent"'));
+    fails(dir, ['check', '--json'], /features\.json: features\.spend\.column: no column "spent" in table users/);
+    writeFile(dir, 'features.json', '{"checks": ');
+    fails(dir, ['check'], /features\.json: not valid JSON/);
+    fails(dir, ['check', '--at', 'nope'], /nope/);
+  });
+
+  it('with no features.json there is nothing to check', () => {
+    const dir = newRepo();
+    expect(JSON.parse(ok(dir, ['check', '--json']))).toEqual({ ok: true, results: [] });
+    expect(ok(dir, ['check'])).toMatch(/No checks declared/);
+  });
+});
