@@ -57,8 +57,8 @@ export function fails(cwd: string, args: string[], pattern: RegExp, opts: { inpu
   return r;
 }
 
-export function git(cwd: string, args: string[]): RunResult {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...AUTHOR_ENV, HOME: cwd } });
+export function git(cwd: string, args: string[], env: Record<string, string> = {}): RunResult {
+  const r = spawnSync('git', args, { cwd, encoding: 'utf8', env: { ...process.env, ...AUTHOR_ENV, HOME: cwd, ...env } });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 

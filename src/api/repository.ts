@@ -21,6 +21,8 @@ import { exportTable, readTableBatches } from './read.js';
 import type { ExportOptions } from './read.js';
 import { blame } from './blame.js';
 import type { BlameResult } from './blame.js';
+import { installHooks } from './hooks.js';
+import type { HooksResult } from './hooks.js';
 import { reset } from './reset.js';
 import type { ResetResult } from './reset.js';
 import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
@@ -90,6 +92,11 @@ export class Repository {
   /** Runs the data checks declared in features.json (working state, or the commit at `opts.at`). */
   check(opts: CheckOptions = {}): Promise<CheckReport> {
     return check(this.ctx, opts);
+  }
+
+  /** Installs the git pre-commit hook that runs `fv check`. */
+  installHooks(): Promise<HooksResult> {
+    return installHooks(this.ctx);
   }
 
   /** For each column of the row with this key, the commit that last changed it. */

@@ -309,6 +309,16 @@ export function registerCommands(program: Command): void {
   registerMergeCommands(program);
 
   program
+    .command('hooks')
+    .description('git hooks: `fv hooks install` adds a pre-commit hook that runs `fv check`')
+    .argument('<action>', 'install')
+    .action(async (action: string) => {
+      if (action !== 'install') throw new FvError('BAD_USAGE', `unknown hooks action "${action}"`, { hint: 'use `fv hooks install`' });
+      const r = await (await openRepository()).installHooks();
+      print(`Installed ${r.hook}${r.chained ? ` (the earlier hook runs first: ${r.chained})` : ''}`);
+    });
+
+  program
     .command('demo [dir]')
     .description('run a short fv session on the bundled fixtures in a fresh directory')
     .action(async (dir: string | undefined) => {
