@@ -52,7 +52,7 @@ export async function commit(ctx: RepoContext, opts: CommitOptions): Promise<Com
     const message = opts.message ?? merge?.message;
     const author = await resolveAuthorChecked(ctx, message, opts.author);
     await commitGate(ctx, head, opts.noVerify === true);
-    const extraParents = [...(opts.extraParents ?? []), ...(merge ? [merge.theirs] : [])];
+    const extraParents = [...(opts.extraParents ?? []), ...(merge && !merge.revert ? [merge.theirs] : [])];
     const r = await commitLocked(ctx, { ...opts, message: message!, extraParents }, author);
     if (merge !== null) clearMergeState(ctx.git);
     return r;

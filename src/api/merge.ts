@@ -60,13 +60,13 @@ export function refuseWhileMerging(ctx: RepoContext, what: string): void {
   if (s) throw new FvError('MERGE_IN_PROGRESS', `cannot ${what}: a merge of ${s.name} is in progress`, { hint: 'finish it with `fv commit` (after `fv resolve`), or undo it with `fv merge --abort`' });
 }
 
-async function writeDefinitionsFile(ctx: RepoContext, bytes: Uint8Array | null): Promise<void> {
+export async function writeDefinitionsFile(ctx: RepoContext, bytes: Uint8Array | null): Promise<void> {
   const file = path.join(ctx.dir, DEFINITIONS_FILE);
   if (bytes === null) fs.rmSync(file, { force: true });
   else if (!(fs.existsSync(file) && Buffer.compare(fs.readFileSync(file), Buffer.from(bytes)) === 0)) await writeFileAtomic(file, bytes);
 }
 
-async function blobOrNull(ctx: RepoContext, oid: string | null): Promise<Uint8Array | null> {
+export async function blobOrNull(ctx: RepoContext, oid: string | null): Promise<Uint8Array | null> {
   return oid === null ? null : ctx.git.readBlob(oid);
 }
 
@@ -99,7 +99,7 @@ interface ComputedMerge {
   inputs: Map<string, MergeInputs>;
 }
 
-async function computeMerge(ctx: RepoContext, base: Snapshot, ours: Snapshot, theirs: Snapshot, choose: Chooser): Promise<ComputedMerge> {
+export async function computeMerge(ctx: RepoContext, base: Snapshot, ours: Snapshot, theirs: Snapshot, choose: Chooser): Promise<ComputedMerge> {
   const tables = new Map<string, string>();
   const conflicts: MergeConflict[] = [];
   const inputs = new Map<string, MergeInputs>();

@@ -24,6 +24,8 @@ import type { BlameResult } from './blame.js';
 import { installHooks } from './hooks.js';
 import type { HooksResult } from './hooks.js';
 import { reset } from './reset.js';
+import { revert } from './revert.js';
+import type { RevertOptions, RevertResult } from './revert.js';
 import type { ResetResult } from './reset.js';
 import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
 import type { BranchInfo, TagInfo } from './refs.js';
@@ -102,6 +104,11 @@ export class Repository {
   /** For each column of the row with this key, the commit that last changed it. */
   blame(table: string, key: string[]): Promise<BlameResult> {
     return blame(this.ctx, table, key);
+  }
+
+  /** A new commit undoing the row changes of `rev`, merged against everything since. */
+  revert(rev: string, opts: RevertOptions = {}): Promise<RevertResult> {
+    return revert(this.ctx, rev, opts);
   }
 
   /** Moves the current branch to `rev`; `hard` also resets the working state. */

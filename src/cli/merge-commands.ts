@@ -60,6 +60,22 @@ export function registerMergeCommands(program: Command): void {
     });
 
   program
+    .command('revert <rev>')
+    .description('a new commit that undoes the row changes <rev> made, merged against everything since')
+    .option('-m, --message <msg>', 'commit message (default: Revert "<subject>")')
+    .option('--no-commit', 'apply the revert but do not commit it')
+    .option('--author <author>', 'author as "Name <email>"')
+    .action(async (rev: string, o: { message?: string; commit: boolean; author?: string }) => {
+      const r = await (await openRepository()).revert(rev, { message: o.message, author: o.author, noCommit: !o.commit });
+      if (r.status === 'reverted') return print(`Reverted ${r.reverted.slice(0, 7)}: ${r.commit!.slice(0, 7)}`);
+      if (r.status === 'not-committed') return print('Revert applied; not committed as requested (`fv commit` to record it, `fv merge --abort` to undo)');
+      for (const c of r.conflicts.slice(0, 50)) print(conflictLine(c));
+      print(`Revert has ${r.conflicts.length} conflict${r.conflicts.length === 1 ? '' : 's'}; conflicting cells hold ours (HEAD) for now.`);
+      print(style.dim('  (`fv resolve <table> --ours|--theirs [--key k]`, then `fv commit`; or `fv merge --abort`)'));
+      throw new NegativeAnswer();
+    });
+
+  program
     .command('conflicts [table]')
     .description('the open conflicts of the merge in progress')
     .option('--json', 'print JSON')

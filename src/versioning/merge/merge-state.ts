@@ -42,6 +42,8 @@ export interface MergeState {
   /** Inputs of the tables (and "features.json") that had conflicts. */
   inputs: Map<string, MergeInputs>;
   conflicts: MergeConflict[];
+  /** A revert in progress: its commit has one parent (HEAD), not two. */
+  revert?: boolean;
 }
 
 function stateFile(repo: GitRepo): string {
@@ -67,6 +69,7 @@ export function loadMergeState(repo: GitRepo): MergeState | null {
       preMerge: { tables: new Map(Object.entries(pre.tables as Record<string, string>)), definitions: str(pre.definitions) },
       inputs: new Map(Object.entries(inputs).map(([k, v]) => [k, { base: str(v.base), ours: str(v.ours), theirs: str(v.theirs) }])),
       conflicts,
+      revert: raw.revert === true,
     };
   } catch {
     throw new FvError('CORRUPT', `${path.relative(repo.dir, file)} is damaged`, { hint: 'remove it to forget the merge in progress (the working state keeps the merged result)' });
@@ -81,6 +84,7 @@ export async function saveMergeState(repo: GitRepo, s: MergeState): Promise<void
     pre_merge: { tables: obj(s.preMerge.tables), definitions: s.preMerge.definitions },
     inputs: Object.fromEntries([...s.inputs].map(([k, v]) => [k, { base: v.base, ours: v.ours, theirs: v.theirs }])),
     conflicts: s.conflicts.map((c) => ({ table: c.table, kind: c.kind, key: c.key, key_text: c.keyText, column: c.column, base: c.base, ours: c.ours, theirs: c.theirs, resolved: c.resolved })),
+    revert: s.revert === true ? true : undefined,
   };
   fs.mkdirSync(path.join(repo.gitdir, STATE_DIR), { recursive: true });
   await writeFileAtomic(stateFile(repo), canonicalJson(doc));
