@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { dataFile, fails, git, newRepo, ok } from '../helpers.js';
 
 describe('blame', () => {
-  it('attributes each column to the commit that last changed it', () => {
+  it('attributes each column to the commit that last changed it, over a chain of five commits', () => {
     const dir = newRepo();
     const commit = (csv: string, msg: string): string => {
       ok(dir, ['import', dataFile(`${msg.replace(/\W/g, '_')}.csv`, csv), '--table', 'u', '--key', 'id']);
@@ -14,6 +14,7 @@ describe('blame', () => {
     const c2 = commit('id,city,score\n1,Oslo,11\n2,Lima,20\n', 'score of 1');
     commit('id,city,score\n1,Oslo,11\n2,Lima,21\n3,Rome,30\n', 'other rows');
     const c4 = commit('id,city,score\n1,Pune,11\n3,Rome,30\n', 'city of 1, drop 2');
+    commit('id,city,score\n1,Pune,11\n3,Rome,31\n', 'fifth: only row 3');
     const b = JSON.parse(ok(dir, ['blame', 'u', '--key', '1', '--json']));
     expect(b.table).toBe('u');
     expect(b.key).toEqual([1]);

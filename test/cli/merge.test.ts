@@ -275,3 +275,33 @@ describe('merge', () => {
     expectGitClean(dir);
   });
 });
+
+describe('merge: more rules', () => {
+  it('takes the same change made on both sides cleanly, and the same row inserted on both sides once', () => {
+    const dir = newRepo();
+    fork(dir, 'p', 'id,v,w\n1,a,x\n2,b,y\n', 'id,v,w\n1,A,x\n2,b,y\n3,c,z\n', 'id,v,w\n1,A,x\n2,b,Y\n3,c,z\n');
+    ok(dir, ['merge', 'feat']);
+    expect(ok(dir, ['export', 'p'])).toBe('id,v,w\n1,A,x\n2,b,Y\n3,c,z\n');
+    expect(parents(dir)).toHaveLength(2);
+    expect(git(dir, ['log', '--graph', '--format=%s']).stdout).toContain("Merge branch 'feat'");
+    expectGitClean(dir);
+  });
+
+  it('--strategy ours keeps our side of every conflict', () => {
+    const dir = newRepo();
+    fork(dir, 'p', 'id,v\n1,a\n2,b\n', 'id,v\n1,T\n2,b\n', 'id,v\n1,O\n2,B\n');
+    ok(dir, ['merge', 'feat', '--strategy', 'ours']);
+    expect(ok(dir, ['export', 'p'])).toBe('id,v\n1,O\n2,B\n');
+    expect(parents(dir)).toHaveLength(2);
+    expectGitClean(dir);
+  });
+
+  it('refuses an unknown branch and a bad strategy without changing anything', () => {
+    const dir = newRepo();
+    put(dir, 'p', 'id,v\n1,a\n', 'base');
+    const before = treeState(dir);
+    fails(dir, ['merge', 'nope'], /unknown revision "nope"/);
+    fails(dir, ['merge', 'main', '--strategy', 'mine'], /--strategy must be ours or theirs/);
+    expect(treeState(dir)).toEqual(before);
+  });
+});
