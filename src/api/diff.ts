@@ -3,6 +3,10 @@
  * against the working state; one rev: that rev against the working state;
  * two revs: a against b.
  */
+import { manifestSchema } from '../table/manifest.js';
+import { readChunks } from '../table/table-reader.js';
+import type { ColumnStatsDiff, TableProfile } from '../versioning/diff/column-profile.js';
+import { compareProfiles, profileTable } from '../versioning/diff/column-profile.js';
 import type { TableDiff } from '../versioning/diff/table-diff.js';
 import { checkTableName } from '../versioning/layout.js';
 import type { RepoContext } from './context.js';
@@ -12,12 +16,16 @@ export interface DiffOptions {
   table?: string;
   /** Row changes kept per table (counts are always complete); default 100. */
   limit?: number;
+  /** Also profile every changed table's columns on both sides (`fv diff --stats`). */
+  stats?: boolean;
 }
 
 export interface DiffResult {
   from: string;
   to: string;
   tables: Map<string, TableDiff>;
+  /** With `stats`: per changed table, per column, both profiles and PSI / KS. Unchanged tables are not profiled. */
+  stats?: Map<string, Record<string, ColumnStatsDiff>>;
 }
 
 async function tablesAt(ctx: RepoContext, rev: string | null): Promise<Map<string, string>> {
@@ -31,5 +39,16 @@ export async function diff(ctx: RepoContext, a: string | undefined, b: string | 
   const from = (await ctx.head()) === null && a === undefined ? new Map<string, string>() : await tablesAt(ctx, fromRev);
   const to = await tablesAt(ctx, b ?? null);
   const tables = await diffSnapshotTables(ctx, from, to, opts.limit ?? 100, opts.table);
-  return { from: fromRev, to: b ?? 'WORKING', tables };
+  const result: DiffResult = { from: fromRev, to: b ?? 'WORKING', tables };
+  if (opts.stats) {
+    result.stats = new Map();
+    for (const name of tables.keys()) result.stats.set(name, compareProfiles(await profileAt(ctx, from.get(name), name), await profileAt(ctx, to.get(name), name)));
+  }
+  return result;
+}
+
+async function profileAt(ctx: RepoContext, oid: string | undefined, name: string): Promise<TableProfile | null> {
+  if (oid === undefined) return null;
+  const m = await ctx.manifest(oid, name);
+  return profileTable(manifestSchema(m).fields, readChunks(ctx.git, m));
 }

@@ -35,6 +35,11 @@ import { abortMerge, listConflicts, merge, resolveConflicts } from './merge.js';
 import type { MergeOptions, MergeResult, ResolveOptions } from './merge.js';
 import type { MergeConflict } from '../versioning/merge/conflict.js';
 import { status } from './status.js';
+import { arrowTable, buildToFiles, buildTrainingSet } from './build.js';
+import type { BuildFilesOptions, BuildFilesResult, BuildLock, BuildOptions, BuildResult } from './build.js';
+import { repro } from './repro.js';
+import type { ReproOptions, ReproResult } from './repro.js';
+import type { Table } from 'apache-arrow';
 import type { StatusResult } from './status.js';
 
 export class Repository {
@@ -152,6 +157,25 @@ export class Repository {
 
   createTag(name: string, rev?: string, opts: { message?: string; author?: string } = {}): Promise<TagInfo> {
     return createTag(this.ctx, name, rev, opts);
+  }
+
+  /**
+   * Builds training set `name` from the commit at `opts.at` (default HEAD) in memory:
+   * the result as an Arrow Table, the lock object, and the output bytes in `opts.format` (default arrow).
+   */
+  async buildTrainingSet(name: string, opts: BuildOptions = {}): Promise<{ table: Table; lock: BuildLock; bytes: Uint8Array; warning?: string }> {
+    const r: BuildResult = await buildTrainingSet(this.ctx, name, opts);
+    return { table: arrowTable(r), lock: r.lock, bytes: r.bytes, ...(r.warning !== undefined ? { warning: r.warning } : {}) };
+  }
+
+  /** `fv build`: writes the output file and its lock file. */
+  buildFiles(name: string, opts: BuildFilesOptions = {}): Promise<BuildFilesResult> {
+    return buildToFiles(this.ctx, name, opts);
+  }
+
+  /** `fv repro`: rebuilds what a lock file records, from exactly its commit, and compares. */
+  repro(lockPath: string, opts: ReproOptions = {}): Promise<ReproResult> {
+    return repro(this.ctx, lockPath, opts);
   }
 }
 

@@ -14,63 +14,10 @@
 import type { TableManifest } from '../table/manifest.js';
 import { formatValue } from '../table/values.js';
 import type { CheckEnv, CheckFactory } from './check.js';
-import { CheckSetupError, columnIndex, isNumericType, NumberColumn, quantileSorted, toNumber } from './check.js';
+import { CheckSetupError, columnIndex, isNumericType, NumberColumn, toNumber } from './check.js';
+import { ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
 
-const EPS = 1e-4;
-
-function psiTerm(cur: number, ref: number): number {
-  const c = Math.max(cur, EPS), r = Math.max(ref, EPS);
-  return (c - r) * Math.log(c / r);
-}
-
-/** Number of edges <= x (the bin of x). */
-function bin(edges: number[], x: number): number {
-  let lo = 0, hi = edges.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (edges[mid]! <= x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
-
-export function psiNumeric(ref: Float64Array, cur: Float64Array, bins: number): number {
-  if (ref.length === 0 || cur.length === 0) return ref.length === cur.length ? 0 : Infinity;
-  const edges: number[] = [];
-  for (let k = 1; k < bins; k++) {
-    const e = quantileSorted(ref, k / bins)!;
-    if (edges.length === 0 || e > edges[edges.length - 1]!) edges.push(e);
-  }
-  const count = (s: Float64Array): number[] => {
-    const c = new Array<number>(edges.length + 1).fill(0);
-    for (const x of s) c[bin(edges, x)]!++;
-    return c.map((n) => n / s.length);
-  };
-  const r = count(ref), c = count(cur);
-  return r.reduce((sum, rv, k) => sum + psiTerm(c[k]!, rv), 0);
-}
-
-export function psiCategories(ref: Map<string, number>, cur: Map<string, number>): number {
-  const rn = [...ref.values()].reduce((a, b) => a + b, 0);
-  const cn = [...cur.values()].reduce((a, b) => a + b, 0);
-  if (rn === 0 || cn === 0) return rn === cn ? 0 : Infinity;
-  let sum = 0;
-  for (const k of new Set([...ref.keys(), ...cur.keys()])) sum += psiTerm((cur.get(k) ?? 0) / cn, (ref.get(k) ?? 0) / rn);
-  return sum;
-}
-
-/** The two-sample KS statistic: the greatest distance between the empirical CDFs (inputs sorted). */
-export function ksStatistic(a: Float64Array, b: Float64Array): number {
-  if (a.length === 0 || b.length === 0) return a.length === b.length ? 0 : 1;
-  let i = 0, j = 0, d = 0;
-  while (i < a.length && j < b.length) {
-    const x = Math.min(a[i]!, b[j]!);
-    while (i < a.length && a[i]! <= x) i++;
-    while (j < b.length && b[j]! <= x) j++;
-    d = Math.max(d, Math.abs(i / a.length - j / b.length));
-  }
-  return d;
-}
+export { ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
 
 interface Collector {
   add(col: unknown[], n: number): void;

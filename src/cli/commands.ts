@@ -22,6 +22,7 @@ import { style } from './style.js';
 import { runDemo } from './demo.js';
 import { registerCheckCommands } from './check-commands.js';
 import { registerMergeCommands } from './merge-commands.js';
+import { registerBuildCommands } from './build-commands.js';
 
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -200,6 +201,7 @@ export function registerCommands(program: Command): void {
     .option('--table <t>', 'only this table')
     .option('--stat', 'counts only')
     .option('--schema', 'schema changes only')
+    .option('--stats', 'per-column profiles of both sides (count, nulls, distinct, min, max, mean, stdev, quantiles, top values, histograms) with PSI and KS drift')
     .option('--limit <n>', 'row changes shown per table', (v) => {
       const n = Number(v);
       if (!Number.isInteger(n) || n < 0) throw new FvError('BAD_USAGE', `--limit needs a whole number, got "${v}"`);
@@ -207,10 +209,10 @@ export function registerCommands(program: Command): void {
     }, 100)
     .option('--exit-code', 'exit 1 when there are differences')
     .option('--json', 'print JSON')
-    .action(async (a: string | undefined, b: string | undefined, o: { table?: string; stat?: boolean; schema?: boolean; limit: number; exitCode?: boolean; json?: boolean }) => {
-      const r = await (await openRepository()).diff(a, b, { table: o.table, limit: o.stat || o.schema ? 0 : o.limit });
+    .action(async (a: string | undefined, b: string | undefined, o: { table?: string; stat?: boolean; schema?: boolean; stats?: boolean; limit: number; exitCode?: boolean; json?: boolean }) => {
+      const r = await (await openRepository()).diff(a, b, { table: o.table, limit: o.stat || o.schema ? 0 : o.limit, stats: o.stats === true });
       if (o.json) printJson(diffToJson(r));
-      else print(renderDiff(r, { stat: o.stat === true, schemaOnly: o.schema === true }));
+      else print(renderDiff(r, { stat: o.stat === true, schemaOnly: o.schema === true, stats: o.stats === true }));
       if (o.exitCode && r.tables.size > 0) throw new NegativeAnswer();
     });
 
@@ -326,4 +328,5 @@ export function registerCommands(program: Command): void {
     });
 
   registerCheckCommands(program);
+  registerBuildCommands(program);
 }

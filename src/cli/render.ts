@@ -5,7 +5,11 @@ import type { LogEntry } from '../api/log.js';
 import type { StatusResult } from '../api/status.js';
 import type { TableSummary } from '../api/show.js';
 import type { TableDelta } from '../api/changes.js';
+import type { Json } from '../table/canonical-json.js';
+import { RawJson } from '../table/canonical-json.js';
 import type { TableData } from '../table/table-data.js';
+import type { ColumnStats, ColumnStatsDiff } from '../versioning/diff/column-profile.js';
+import { QUANTILE_NAMES } from '../versioning/diff/column-profile.js';
 import type { Value } from '../table/types.js';
 import { formatValue } from '../table/values.js';
 import { columns, style, truncate } from './style.js';
@@ -87,7 +91,7 @@ export function renderTable(s: TableSummary): string {
 }
 
 /** Human diff: per table its counts and schema changes, then each changed row (cells old -> new). */
-export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boolean }): string {
+export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boolean; stats?: boolean }): string {
   const out: string[] = [];
   for (const [name, d] of r.tables) {
     out.push(style.bold(`${name}`) + `  ${d.status}  ${deltaText(d)}`);
@@ -95,6 +99,11 @@ export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boo
     for (const c of d.schema.removed) out.push(style.red(`  - column ${c}`));
     for (const c of d.schema.changed) out.push(style.yellow(`  ~ column ${c.column}: ${c.from} -> ${c.to}`));
     if (opts.stat || opts.schemaOnly) continue;
+    const stats = r.stats?.get(name);
+    if (stats !== undefined) {
+      out.push(...renderColumnStats(stats));
+      continue;
+    }
     const fields = new Map([...d.fieldsBefore, ...d.fieldsAfter].map((f) => [f.name, f.type]));
     const show = (v: Value, col: string): string => (v === null ? '∅' : truncate(formatValue(v, fields.get(col)!), 40));
     for (const row of d.rows) {
@@ -110,7 +119,74 @@ export function renderDiff(r: DiffResult, opts: { stat: boolean; schemaOnly: boo
     const total = d.added + d.removed + d.modified;
     if (shown < total) out.push(style.dim(`  ... ${total - shown} more row changes (use --limit N)`));
   }
+  if (opts.stats && out.length) out.push(style.dim('(tables unchanged between the two sides are not profiled)'));
   return out.length ? out.join('\n') : 'no differences';
+}
+
+const SPARK = '▁▂▃▄▅▆▇█';
+
+/** Sparklines of two histograms on one scale (shares of each side's total); an empty bin is ▁, any other at least ▂. */
+export function sparklines(a: number[] | null, b: number[] | null): [string, string] {
+  const share = (h: number[]): number[] => {
+    const n = h.reduce((x, y) => x + y, 0);
+    return h.map((c) => (n === 0 ? 0 : c / n));
+  };
+  const sa = a ? share(a) : [], sb = b ? share(b) : [];
+  const top = Math.max(0, ...sa, ...sb);
+  const line = (h: number[] | null, s: number[]): string => (h === null ? '' : s.map((x) => (x === 0 ? SPARK[0] : SPARK[1 + Math.round((x / top) * 6)])).join(''));
+  return [line(a, sa), line(b, sb)];
+}
+
+function fmtNum(x: number): string {
+  if (Number.isInteger(x)) return String(x);
+  if (!Number.isFinite(x)) return String(x);
+  return String(Number(x.toPrecision(6)));
+}
+
+function fmtJson(v: Json | undefined): string {
+  if (v === null || v === undefined) return '∅';
+  if (typeof v === 'number') return fmtNum(v);
+  if (v instanceof RawJson) return v.text;
+  if (typeof v === 'object') return JSON.stringify(v);
+  return truncate(String(v), 32);
+}
+
+const STDEV_UNIT: Record<string, string> = { date32: ' days' };
+
+function renderColumnStats(stats: Record<string, ColumnStatsDiff>): string[] {
+  const out: string[] = [];
+  for (const [col, s] of Object.entries(stats)) {
+    const bf = s.before, af = s.after;
+    const types = bf?.type === af?.type || af === null ? bf?.type : bf === null ? af.type : `${bf.type} -> ${af.type}`;
+    const sampled = bf?.sampled || af?.sampled ? style.dim('  (quantiles, histogram, psi and ks from a sample)') : '';
+    out.push(`  ${style.cyan(col)}  ${types ?? ''}${sampled}`);
+    const rows: string[][] = [];
+    const row = (label: string, f: (p: ColumnStats) => string): void => {
+      rows.push([label, bf ? f(bf) : '(none)', '->', af ? f(af) : '(none)']);
+    };
+    const stdevUnit = (p: ColumnStats): string => STDEV_UNIT[p.type] ?? (/^timestamp\[(\w+)/.exec(p.type) ? ` ${/^timestamp\[(\w+)/.exec(p.type)![1]}` : '');
+    row('count', (p) => String(p.count));
+    row('nulls', (p) => String(p.nulls));
+    row('distinct', (p) => (p.distinctExact ? String(p.distinct) : `~${p.distinct} (approx.)`));
+    row('min', (p) => fmtJson(p.min));
+    row('max', (p) => fmtJson(p.max));
+    const kinds = [bf?.kind, af?.kind];
+    if (kinds.some((k) => k === 'numeric' || k === 'temporal')) {
+      row('mean', (p) => fmtJson(p.mean));
+      row('stdev', (p) => (p.stdev === null ? '∅' : fmtNum(p.stdev) + stdevUnit(p)));
+      QUANTILE_NAMES.forEach((q) => row(q, (p) => fmtJson(p.quantiles?.[q] ?? null)));
+      const [ls, rs] = sparklines(bf?.histogram ?? null, af?.histogram ?? null);
+      rows.push(['histogram', ls || '(none)', '->', rs || '(none)']);
+    }
+    if (kinds.includes('categorical')) {
+      row('top', (p) => (p.top === null ? '∅' : p.top.map((t) => `${truncate(t.value, 16)}:${t.count}`).join(' ') + (p.topExact ? '' : ' (approx.)')));
+    }
+    const drift = [s.psi === null ? null : `psi ${fmtNum(s.psi)}`, s.ks === null ? null : `ks ${fmtNum(s.ks)}`].filter((x) => x !== null);
+    const lines = columns(rows).map((l) => `    ${l}`);
+    if (drift.length) lines.push(`    ${'drift'.padEnd(Math.max(...rows.map((r) => r[0]!.length)) + 2)}${drift.join('  ')}`);
+    out.push(...lines);
+  }
+  return out;
 }
 
 /** One line per column: commit, date, author, message, and the current value. */

@@ -1,0 +1,88 @@
+/**
+ * Building a training set at a commit: resolve the training set's spine,
+ * label and features to tables of that commit, read them, run the
+ * point-in-time join (pit-join.ts), and encode the result deterministically.
+ */
+import { createHash } from 'node:crypto';
+import type { RepoContext } from '../api/context.js';
+import { FvError } from '../errors/FvError.js';
+import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
+import type { TableData } from '../table/table-data.js';
+import { readWholeTable } from '../table/table-reader.js';
+import { csvLines } from '../table/formats/write-output.js';
+import type { LoadedDefinitions } from './definitions.js';
+import type { PitColumn, PitSource } from './pit-join.js';
+import { pointInTimeJoin } from './pit-join.js';
+
+export const BUILD_FORMATS = ['arrow', 'parquet', 'csv'] as const;
+export type BuildFormat = (typeof BUILD_FORMATS)[number];
+
+export function sha256Hex(bytes: Uint8Array | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+export interface TrainingSetData {
+  data: TableData;
+  /** Input table name -> its content hash at the commit (sorted by name when serialised). */
+  tables: Map<string, string>;
+}
+
+/** Reads the inputs of training set `name` from `loaded` (a commit's definitions and tables) and joins them. */
+export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinitions, name: string): Promise<TrainingSetData> {
+  const { defs } = loaded;
+  const where = loaded.commit === null ? 'the working state' : `commit ${loaded.commit.slice(0, 7)}`;
+  const ts = defs.training_sets.get(name);
+  if (!ts) {
+    const names = [...defs.training_sets.keys()];
+    throw new FvError('BAD_USAGE', `no training set "${name}" in features.json at ${where}`, {
+      hint: names.length ? `training sets: ${names.slice(0, 20).join(', ')}` : 'declare one under "training_sets" in features.json and commit it',
+    });
+  }
+  const tableHashes = new Map<string, string>();
+  const tableData = new Map<string, TableData>();
+  const readTable = async (table: string, why: string): Promise<TableData> => {
+    let d = tableData.get(table);
+    if (d) return d;
+    const oid = loaded.tables.get(table);
+    if (!oid) throw new FvError('UNKNOWN_TABLE', `training set ${name}: ${why} reads table "${table}", which does not exist at ${where}`, { hint: 'import and commit it, or build at a commit that has it (--at)' });
+    const m = await ctx.manifest(oid, table);
+    d = await readWholeTable(ctx.git, m);
+    tableData.set(table, d);
+    tableHashes.set(table, m.content_hash);
+    return d;
+  };
+  const spineSrc = defs.sources.get(ts.spine)!;
+  const spine = await readTable(spineSrc.table, `spine "${ts.spine}"`);
+  const spineKeys = spineSrc.entities.flatMap((e) => defs.entities.get(e)!.keys);
+  const sources: PitSource[] = [];
+  const sourceIndex = new Map<string, number>();
+  const sourceOf = async (srcName: string, why: string): Promise<number> => {
+    let i = sourceIndex.get(srcName);
+    if (i !== undefined) return i;
+    const s = defs.sources.get(srcName)!;
+    const data = await readTable(s.table, why);
+    i = sources.length;
+    sources.push({ name: s.table, data, keys: s.entities.flatMap((e) => defs.entities.get(e)!.keys), eventTime: s.event_time, createdTime: s.created_time });
+    sourceIndex.set(srcName, i);
+    return i;
+  };
+  const columns: PitColumn[] = [];
+  if (ts.label !== null) {
+    const l = defs.labels.get(ts.label)!;
+    // A label of the spine's own source is the spine row's value; one from another source is joined as of T like a feature.
+    columns.push({ name: l.name, source: l.source === ts.spine ? 'spine' : await sourceOf(l.source, `label "${l.name}"`), column: l.column, ttlNanos: null });
+  }
+  for (const f of ts.features) {
+    const fd = defs.features.get(f)!;
+    columns.push({ name: f, source: await sourceOf(fd.source, `feature "${f}"`), column: fd.column, ttlNanos: fd.ttl?.nanos ?? null });
+  }
+  const data = pointInTimeJoin({ spine, spineName: spineSrc.table, spineKeys, spineTime: spineSrc.event_time, sources, columns, asOf: ts.as_of });
+  return { data, tables: tableHashes };
+}
+
+/** The output file's bytes: Arrow IPC file (canonical), Parquet (pinned writer settings) or CSV. Same data => same bytes. */
+export async function encodeTrainingSet(t: TableData, format: BuildFormat): Promise<Uint8Array> {
+  if (format === 'arrow') return encodeArrowIpc(t, { format: 'file' });
+  if (format === 'parquet') return (await import('../table/formats/parquet.js')).writeParquet(t);
+  return new TextEncoder().encode(csvLines(t, ',', true));
+}
