@@ -8,7 +8,7 @@
  * CSV fields are null and do not vote.
  */
 import { FvError } from '../errors/FvError.js';
-import { offsetToTz, parseDate, parseTimestamp, unitForFractionDigits } from './temporal.js';
+import { offsetToTz, parseDate, scanTimestamp, TimestampParts, unitForFractionDigits } from './temporal.js';
 import type { FvType, TimeUnit, Value } from './types.js';
 import { TIME_UNITS_PER_SECOND } from './types.js';
 import { parseValueAs } from './values.js';
@@ -16,9 +16,48 @@ import { parseValueAs } from './values.js';
 export type JsonCell = null | boolean | string | { num: string } | { nested: string };
 
 const INT_RE = /^-?(0|[1-9]\d*)$/;
-const FLOAT_RE = /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/;
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
+
+// Shapes of a number literal, found by one character scan (numberShape)
+// instead of four regexes per cell: inference looks at every cell of a file.
+/** /^-?(0|[1-9]\d*)$/ */
+const SHAPE_INT = 1;
+/** /^-?(0|[1-9]\d*)(\.\d+)?([eE][+-]?\d+)?$/ */
+const SHAPE_FLOAT = 2;
+/** /^-?\d+$/ */
+const SHAPE_DIGITS = 4;
+/** /^-?\d+(\.\d+)?$/ */
+const SHAPE_PLAIN = 8;
+
+function isDigit(c: number): boolean {
+  return c >= 48 && c <= 57;
+}
+
+/** Which of the SHAPE_* patterns `s` matches (a bit set). */
+export function numberShape(s: string): number {
+  const n = s.length;
+  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+  const intStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  if (i === intStart) return 0;
+  const canonical = i - intStart === 1 || s.charCodeAt(intStart) !== 48;
+  if (i === n) return SHAPE_DIGITS | SHAPE_PLAIN | (canonical ? SHAPE_INT | SHAPE_FLOAT : 0);
+  if (s.charCodeAt(i) === 46) {
+    const fracStart = ++i;
+    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    if (i === fracStart) return 0;
+    if (i === n) return SHAPE_PLAIN | (canonical ? SHAPE_FLOAT : 0);
+  }
+  const e = s.charCodeAt(i);
+  if (e !== 101 && e !== 69) return 0;
+  i++;
+  const sign = s.charCodeAt(i);
+  if (sign === 43 || sign === 45) i++;
+  const expStart = i;
+  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  return i === expStart || i !== n || !canonical ? 0 : SHAPE_FLOAT;
+}
 
 /** Tracks which types every cell seen so far still fits. */
 class Candidates {
@@ -28,35 +67,46 @@ class Candidates {
   date = true;
   ts = true;
   maxFraction = 0;
-  /** Smallest and largest timestamp seen, in nanoseconds (for the range check of the unit). */
-  minNanos: bigint | null = null;
-  maxNanos: bigint | null = null;
+  /**
+   * Smallest and largest timestamp seen (for the range check of the unit), as
+   * epoch seconds and nanoseconds of the second: plain numbers, no BigInt per cell.
+   */
+  private seen = false;
+  private minSecs = 0;
+  private minFrac = 0;
+  private maxSecs = 0;
+  private maxFrac = 0;
+  private readonly parts = new TimestampParts();
   /** undefined: no zoned value yet; null: naive values seen; number: the one offset seen; 'mixed'. */
   offset: number | null | 'mixed' | undefined = undefined;
   sawValue = false;
 
   text(s: string): void {
     this.sawValue = true;
-    if (this.int && !(INT_RE.test(s) && fitsInt64(s))) this.int = false;
-    if (this.float && !(FLOAT_RE.test(s) || s === 'NaN' || s === 'Infinity' || s === '-Infinity')) this.float = false;
+    const shape = this.int || this.float ? numberShape(s) : 0;
+    if (this.int && !((shape & SHAPE_INT) !== 0 && fitsInt64(s))) this.int = false;
+    if (this.float && !((shape & SHAPE_FLOAT) !== 0 || s === 'NaN' || s === 'Infinity' || s === '-Infinity')) this.float = false;
     // A digits-only value that overflows int64 is an identifier, not a float.
-    if (this.float && /^-?\d+$/.test(s) && !fitsInt64(s)) this.float = false;
+    if (this.float && (shape & SHAPE_DIGITS) !== 0 && !fitsInt64(s)) this.float = false;
     // "Never change a value": 9007199254740993 or 0.10000000000000000001 would be rounded by float64.
-    if (this.float && !floatIsExact(s)) this.float = false;
+    if (this.float && !floatIsExactShaped(s, shape)) this.float = false;
     if (this.bool && !isBoolText(s)) this.bool = false;
     if (this.date && parseDate(s) === null) this.date = false;
     if (this.ts) this.timestampText(s);
   }
 
   timestampText(s: string): void {
-    const p = parseTimestamp(s);
-    if (p === null) {
+    const p = this.parts;
+    if (!scanTimestamp(s, p)) {
       this.ts = false;
       return;
     }
-    this.maxFraction = Math.max(this.maxFraction, p.fractionDigits);
-    if (this.minNanos === null || p.nanos < this.minNanos) this.minNanos = p.nanos;
-    if (this.maxNanos === null || p.nanos > this.maxNanos) this.maxNanos = p.nanos;
+    if (p.fractionDigits > this.maxFraction) this.maxFraction = p.fractionDigits;
+    const secs = p.epochSeconds();
+    const frac = p.fracNanos;
+    if (!this.seen || secs < this.minSecs || (secs === this.minSecs && frac < this.minFrac)) (this.minSecs = secs), (this.minFrac = frac);
+    if (!this.seen || secs > this.maxSecs || (secs === this.maxSecs && frac > this.maxFrac)) (this.maxSecs = secs), (this.maxFrac = frac);
+    this.seen = true;
     const o = p.offsetMinutes;
     if (this.offset === undefined) this.offset = o;
     else if (this.offset !== 'mixed' && this.offset !== o) {
@@ -82,15 +132,15 @@ class Candidates {
       // A value outside the unit's int64 range (ns covers only 1677..2262) would wrap around when
       // stored: keep such a column as text rather than change a value.
       const per = 1000000000n / TIME_UNITS_PER_SECOND[unit];
-      if ((this.minNanos !== null && this.minNanos / per < INT64_MIN) || (this.maxNanos !== null && this.maxNanos / per > INT64_MAX)) return { kind: 'utf8' };
+      const minNanos = BigInt(this.minSecs) * 1000000000n + BigInt(this.minFrac);
+      const maxNanos = BigInt(this.maxSecs) * 1000000000n + BigInt(this.maxFrac);
+      if (this.seen && (minNanos / per < INT64_MIN || maxNanos / per > INT64_MAX)) return { kind: 'utf8' };
       const tz = this.offset === undefined || this.offset === null ? null : this.offset === 'mixed' ? 'UTC' : offsetToTz(this.offset);
       return { kind: 'timestamp', unit, tz };
     }
     return { kind: 'utf8' };
   }
 }
-
-const PLAIN_DECIMAL = /^-?\d+(\.\d+)?$/;
 
 /** Sign, significant digits and exponent of a decimal literal: "-1.50e2" -> ["-", "15", 1]; zero -> ["", "0", 0]. */
 function decimalParts(s: string): [string, string, number] | null {
@@ -113,10 +163,15 @@ function decimalParts(s: string): [string, string, number] | null {
  * (in a column with 1.5) or 1e400 (to Infinity) when a column became float64.
  */
 export function floatIsExact(s: string): boolean {
+  return floatIsExactShaped(s, numberShape(s));
+}
+
+/** floatIsExact, given numberShape(s). */
+function floatIsExactShaped(s: string, shape: number): boolean {
   if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return true;
   // Fast path: any plain decimal with at most 15 significant digits survives a
   // float64 round trip (DBL_DIG = 15), which covers almost every real value.
-  if (s.length <= 17 && PLAIN_DECIMAL.test(s) && s.length - (s.charCodeAt(0) === 45 ? 1 : 0) - (s.includes('.') ? 1 : 0) <= 15) return true;
+  if (s.length <= 17 && (shape & SHAPE_PLAIN) !== 0 && s.length - (s.charCodeAt(0) === 45 ? 1 : 0) - (s.includes('.') ? 1 : 0) <= 15) return true;
   const x = Number(s);
   if (!Number.isFinite(x)) return false;
   const a = decimalParts(s);

@@ -8,16 +8,14 @@
  * confined to a key range rewrites only the chunks it touches, and the same
  * rows always give the same chunks: identical data is stored once.
  */
-import { encodeArrowIpc } from './arrow/arrow-codec.js';
+import { encodeArrowChunk } from './arrow/arrow-chunk.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, ColumnStats, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
 import type { ColumnStore } from './column-store.js';
-import { hashRows, murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
-import type { TableData } from './table-data.js';
+import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
 import { typeToString } from './types.js';
-import type { Value } from './types.js';
-import { compareValues, formatValue } from './values.js';
+import { formatValue } from './values.js';
 
 const MAX_PENDING_WRITES = 16;
 
@@ -49,31 +47,22 @@ export function chunkBoundaries(keyHashes: Uint32Array, p: ChunkingParams): numb
   return ends;
 }
 
-function columnStats(col: Value[], t: TableData['fields'][number]['type']): ColumnStats {
-  let nulls = 0;
-  let min: Value = null, max: Value = null;
-  for (const v of col) {
-    if (v === null) {
-      nulls++;
-      continue;
-    }
-    if (min === null || compareValues(v, min) < 0) min = v;
-    if (max === null || compareValues(v, max) > 0) max = v;
-  }
-  return { nulls, min: min === null ? null : formatValue(min, t), max: max === null ? null : formatValue(max, t) };
+/** A column's manifest statistics over rows order[start..end), read from the typed column. */
+function columnStats(store: ColumnStore, c: number, order: Uint32Array | null, start: number, end: number): ColumnStats {
+  const t = store.fields[c]!.type;
+  const { nulls, minRow, maxRow } = store.columns[c]!.extremes(order, start, end);
+  return { nulls, min: minRow < 0 ? null : formatValue(store.get(c, minRow), t), max: maxRow < 0 ? null : formatValue(store.get(c, maxRow), t) };
 }
 
 /** Lane 0 of the hash of each row's key (of the whole row when unkeyed), in stored order. */
 function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: number[]): { hashes: Uint32Array; avgRowBytes: number } {
-  const cols = keyIdx.length > 0 ? keyIdx : store.fields.map((_, i) => i);
-  const types = store.fields.map((f) => f.type);
+  const all = store.fields.map((_, i) => i);
+  const cols = keyIdx.length > 0 ? keyIdx : all;
   const enc = new RowEncoder();
   const out = new Uint32Array(4);
   const hashes = new Uint32Array(store.rowCount);
   for (let i = 0; i < store.rowCount; i++) {
-    const r = order === null ? i : order[i]!;
-    enc.reset();
-    for (const c of cols) enc.add(store.get(c, r), types[c]!);
+    store.encodeRow(order === null ? i : order[i]!, cols, enc);
     murmur3x86_128(enc.bytes(), out, 0);
     hashes[i] = out[0]!;
   }
@@ -81,11 +70,23 @@ function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: n
   let bytes = 0;
   const sample = Math.min(store.rowCount, 1000);
   for (let i = 0; i < sample; i++) {
-    enc.reset();
-    for (let c = 0; c < types.length; c++) enc.add(store.get(c, i), types[c]!);
+    store.encodeRow(i, all, enc);
     bytes += enc.length;
   }
   return { hashes, avgRowBytes: sample === 0 ? 64 : bytes / sample };
+}
+
+/** Sum of the row hashes of rows order[start..end), hashed straight from the typed columns. */
+function chunkDigest(store: ColumnStore, order: Uint32Array | null, start: number, end: number, enc: RowEncoder): RowDigest {
+  const all = store.fields.map((_, i) => i);
+  const h = new Uint32Array(4);
+  const digest = new RowDigest();
+  for (let i = start; i < end; i++) {
+    store.encodeRow(order === null ? i : order[i]!, all, enc);
+    murmur3x86_128(enc.bytes(), h, 0);
+    digest.add(h, 0);
+  }
+  return digest;
 }
 
 /**
@@ -101,26 +102,40 @@ export async function writeTable(store: ColumnStore, order: Uint32Array | null, 
   const total = new RowDigest();
   const chunks: ChunkRef[] = [];
   const pending: Promise<void>[] = [];
+  const enc = new RowEncoder();
   let start = 0;
-  for (const end of chunkBoundaries(hashes, params)) {
-    const part = store.slice(order, start, end);
-    const { rowHashes } = hashRows(part.columns, types, part.rowCount, null);
-    const digest = new RowDigest();
-    for (let r = 0; r < part.rowCount; r++) digest.add(rowHashes, r * 4);
-    total.addDigest(digest);
-    const bytes = encodeArrowIpc(part, { format: 'file' });
-    // Writes are I/O-bound: keep several in flight while the next chunks encode.
-    const ref: ChunkRef = { oid: '', rows: part.rowCount, bytes: bytes.length, digest: digest.toHex(), columns: part.columns.map((c, i) => columnStats(c, types[i]!)) };
-    if (keyIdx.length > 0) {
-      ref.key_min = keyIdx.map((i) => formatValue(part.columns[i]![0]!, types[i]!));
-      ref.key_max = keyIdx.map((i) => formatValue(part.columns[i]![part.rowCount - 1]!, types[i]!));
+  try {
+    for (const end of chunkBoundaries(hashes, params)) {
+      const digest = chunkDigest(store, order, start, end, enc);
+      total.addDigest(digest);
+      const bytes = encodeArrowChunk(store.fields, store.columns.map((col) => col.gather(order, start, end)), end - start);
+      // Writes are I/O-bound: keep several in flight while the next chunks encode.
+      const ref: ChunkRef = { oid: '', rows: end - start, bytes: bytes.length, digest: digest.toHex(), columns: types.map((_, c) => columnStats(store, c, order, start, end)) };
+      if (keyIdx.length > 0) {
+        const first = order === null ? start : order[start]!;
+        const last = order === null ? end - 1 : order[end - 1]!;
+        ref.key_min = keyIdx.map((i) => formatValue(store.get(i, first), types[i]!));
+        ref.key_max = keyIdx.map((i) => formatValue(store.get(i, last), types[i]!));
+      }
+      chunks.push(ref);
+      const write = blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
+      // Marked handled now: a write failing while an older one is awaited must not be an
+      // unhandled rejection (that kills the process); it is still thrown when awaited.
+      write.catch(() => {});
+      pending.push(write);
+      // A sliding window, not a batch barrier: waiting for all 16 writes left the
+      // main thread idle behind the slowest one. Waiting for the oldest keeps
+      // encoding going while the rest are deflated and written.
+      if (pending.length >= MAX_PENDING_WRITES) await pending.shift();
+      start = end;
     }
-    chunks.push(ref);
-    pending.push(blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid)));
-    if (pending.length >= MAX_PENDING_WRITES) await Promise.all(pending.splice(0));
-    start = end;
+    await Promise.all(pending);
+  } catch (e) {
+    // Let every write in flight finish (or clean up its temp file) before the
+    // failure is reported, so the caller can take back what was written.
+    await Promise.allSettled(pending);
+    throw e;
   }
-  await Promise.all(pending);
   const digest = total.toHex();
   return {
     format: MANIFEST_FORMAT,

@@ -65,33 +65,111 @@ export interface ParsedTimestamp {
   offsetMinutes: number | null;
 }
 
-const TS_RE = /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$/;
+/**
+ * The fields of a timestamp as plain numbers (no BigInt: import parses one
+ * per cell, and BigInt arithmetic and regex match arrays dominated the
+ * profile). `scanTimestamp` fills a caller-owned instance.
+ */
+export class TimestampParts {
+  /** Days since the epoch of the written (local) date. */
+  days = 0;
+  /** Seconds of the written (local) day, 0..86399. */
+  secondOfDay = 0;
+  /** The fraction in nanoseconds, 0..999999999. */
+  fracNanos = 0;
+  fractionDigits = 0;
+  /** null: naive; otherwise the offset in minutes (0 for Z). */
+  offsetMinutes: number | null = null;
+
+  /** Seconds since the epoch, UTC (exact: |value| < 2^53 for four-digit years). */
+  epochSeconds(): number {
+    return this.days * 86400 + this.secondOfDay - (this.offsetMinutes ?? 0) * 60;
+  }
+}
+
+/** Value of the `n` ASCII digits at s[i..i+n), or -1 if any is not a digit. */
+function digitsAt(s: string, i: number, n: number): number {
+  let v = 0;
+  for (let k = 0; k < n; k++) {
+    const d = s.charCodeAt(i + k) - 48; // NaN past the end
+    if (!(d >= 0 && d <= 9)) return -1;
+    v = v * 10 + d;
+  }
+  return v;
+}
+
+/**
+ * Hand-written matcher for the ISO-8601 grammar fv accepts, exactly
+ * `^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$`
+ * plus the range checks (valid date, hours <= 23, minutes and seconds <= 59,
+ * offset hours <= 23 and minutes <= 59). Fills `out`; false if `s` is not a timestamp.
+ */
+export function scanTimestamp(s: string, out: TimestampParts): boolean {
+  const n = s.length;
+  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return false;
+  const sep = s.charCodeAt(10);
+  if (sep !== 84 && sep !== 32) return false; // 'T' or ' '
+  const y = digitsAt(s, 0, 4), mo = digitsAt(s, 5, 2), d = digitsAt(s, 8, 2), hh = digitsAt(s, 11, 2), mi = digitsAt(s, 14, 2);
+  if (y < 0 || mo < 0 || d < 0 || hh < 0 || mi < 0) return false;
+  let i = 16;
+  let ss = 0;
+  let frac = 0;
+  let fd = 0;
+  if (i < n && s.charCodeAt(i) === 58) {
+    ss = digitsAt(s, i + 1, 2);
+    if (ss < 0 || i + 3 > n) return false;
+    i += 3;
+    if (i < n && s.charCodeAt(i) === 46) {
+      i++;
+      while (i < n && fd < 10) {
+        const c = s.charCodeAt(i) - 48;
+        if (!(c >= 0 && c <= 9)) break;
+        frac = frac * 10 + c;
+        fd++;
+        i++;
+      }
+      if (fd === 0 || fd > 9) return false;
+    }
+  }
+  let offset: number | null = null;
+  if (i < n) {
+    const z = s.charCodeAt(i);
+    if (z === 90 || z === 122) {
+      offset = 0;
+      i++;
+    } else if (z === 43 || z === 45) {
+      const oh = digitsAt(s, i + 1, 2);
+      if (oh < 0 || i + 3 > n) return false;
+      i += 3;
+      let om = 0;
+      if (i < n) {
+        if (s.charCodeAt(i) === 58) i++;
+        om = digitsAt(s, i, 2);
+        if (om < 0 || i + 2 > n) return false;
+        i += 2;
+      }
+      if (oh > 23 || om > 59) return false;
+      offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
+    } else return false;
+  }
+  if (i !== n) return false;
+  if (!validDate(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;
+  out.days = daysFromCivil(y, mo, d);
+  out.secondOfDay = hh * 3600 + mi * 60 + ss;
+  for (let k = fd; k < 9; k++) frac *= 10;
+  out.fracNanos = frac;
+  out.fractionDigits = fd;
+  out.offsetMinutes = offset;
+  return true;
+}
+
+const SCRATCH = new TimestampParts();
 
 /** ISO-8601 timestamp (`T` or space separator, optional fraction and zone), or null. */
 export function parseTimestamp(s: string): ParsedTimestamp | null {
-  const m = TS_RE.exec(s);
-  if (!m) return null;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  const hh = Number(m[4]), mi = Number(m[5]), ss = m[6] === undefined ? 0 : Number(m[6]);
-  if (!validDate(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return null;
-  const frac = m[7] ?? '';
-  let offsetMinutes: number | null = null;
-  const z = m[8];
-  if (z !== undefined) {
-    if (z === 'Z' || z === 'z') offsetMinutes = 0;
-    else {
-      const sign = z[0] === '-' ? -1 : 1;
-      const digits = z.slice(1).replace(':', '');
-      const oh = Number(digits.slice(0, 2));
-      const om = digits.length > 2 ? Number(digits.slice(2, 4)) : 0;
-      if (oh > 23 || om > 59) return null;
-      offsetMinutes = sign * (oh * 60 + om);
-    }
-  }
-  const days = BigInt(daysFromCivil(y, mo, d));
-  const secs = days * DAY_SECONDS + BigInt(hh * 3600 + mi * 60 + ss) - BigInt((offsetMinutes ?? 0) * 60);
-  const nanos = secs * 1000000000n + BigInt((frac + '000000000').slice(0, 9));
-  return { nanos, fractionDigits: frac.length, offsetMinutes };
+  if (!scanTimestamp(s, SCRATCH)) return null;
+  const nanos = BigInt(SCRATCH.epochSeconds()) * 1000000000n + BigInt(SCRATCH.fracNanos);
+  return { nanos, fractionDigits: SCRATCH.fractionDigits, offsetMinutes: SCRATCH.offsetMinutes };
 }
 
 export function unitForFractionDigits(digits: number): TimeUnit {

@@ -7,7 +7,7 @@
 import { FvError } from '../errors/FvError.js';
 import type { Json } from './canonical-json.js';
 import { compareCodePoints, RawJson } from './canonical-json.js';
-import { formatDate, formatTimestamp, nanosToUnit, parseDate, parseTimestamp } from './temporal.js';
+import { formatDate, formatTimestamp, nanosToUnit, parseDate, parseTimestamp, scanTimestamp, TimestampParts } from './temporal.js';
 import type { FvType, Value } from './types.js';
 import { typeToString } from './types.js';
 
@@ -107,8 +107,163 @@ function typeError(text: string, t: FvType): FvError {
   return new FvError('TYPE_ERROR', `cannot parse ${JSON.stringify(text.length > 60 ? text.slice(0, 57) + '...' : text)} as ${typeToString(t)}`);
 }
 
+// Fast paths for parseValueAs. Import converts every cell of a file through
+// it, and the regexes, BigInt(string) and BigInt nanosecond arithmetic of the
+// general paths dominated the profile. Each fast path accepts only input the
+// general path accepts, returns the identical value, and hands everything
+// else (including every error) to the general path.
+
+/** Smallest and largest value of each number-typed integer kind (exact as numbers). */
+const SMALL_INT_RANGES: Record<string, [number, number]> = {
+  int8: [-128, 127], int16: [-32768, 32767], int32: [-2147483648, 2147483647],
+  uint8: [0, 255], uint16: [0, 65535], uint32: [0, 4294967295],
+  int64: [-Infinity, Infinity], uint64: [0, Infinity],
+};
+
+/**
+ * `[+-]?\d{1,15}` as a number (15 digits are always exact and within int64),
+ * or NaN for anything else. "-0" gives +0, as BigInt("-0") does.
+ */
+function smallInt(text: string): number {
+  const n = text.length;
+  let i = 0;
+  const c0 = text.charCodeAt(0);
+  if (c0 === 45 || c0 === 43) i = 1;
+  if (n - i < 1 || n - i > 15) return NaN;
+  let v = 0;
+  for (; i < n; i++) {
+    const d = text.charCodeAt(i) - 48;
+    if (!(d >= 0 && d <= 9)) return NaN;
+    v = v * 10 + d;
+  }
+  return c0 === 45 ? 0 - v : v;
+}
+
+/**
+ * Whether every character is one of `0-9 . + - e E` (and there is one). For
+ * such strings Number() is NaN exactly when the general float regex rejects
+ * them (the StringNumericLiteral grammar restricted to these characters is
+ * that regex; hex, "Infinity", separators and whitespace need other characters).
+ */
+function plainFloatChars(text: string): boolean {
+  const n = text.length;
+  if (n === 0) return false;
+  for (let i = 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (!((c >= 48 && c <= 57) || c === 46 || c === 45 || c === 43 || c === 101 || c === 69)) return false;
+  }
+  return true;
+}
+
+const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
+
+/**
+ * `-?\d+(\.\d+)?` with at most 15 digits in all, as a float64; NaN for
+ * anything else. Exact (Clinger's fast path): the digits form an integer
+ * below 2^53 and 10^k (k <= 15) is exact, so the one IEEE division rounds
+ * correctly, giving what Number() gives, without its string scan.
+ */
+function smallDecimal(text: string): number {
+  const n = text.length;
+  const neg = text.charCodeAt(0) === 45;
+  let m = 0;
+  let digits = 0;
+  let frac = -1; // digits after the point; -1: no point yet
+  for (let i = neg ? 1 : 0; i < n; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46) {
+      if (frac >= 0) return NaN;
+      frac = 0;
+      continue;
+    }
+    const d = c - 48;
+    if (!(d >= 0 && d <= 9)) return NaN;
+    m = m * 10 + d;
+    digits++;
+    if (frac >= 0) frac++;
+  }
+  if (digits === 0 || digits > 15 || frac === 0) return NaN;
+  const v = frac > 0 ? m / POW10[frac]! : m;
+  return neg ? -v : v;
+}
+
+const TS_PARTS = new TimestampParts();
+
+/** The timestamp in `unit` from parts, or null when the general path must decide (precision, range). */
+function timestampInUnit(p: TimestampParts, unit: string): bigint | null {
+  const secs = p.epochSeconds();
+  const frac = p.fracNanos;
+  switch (unit) {
+    case 's':
+      return frac === 0 ? BigInt(secs) : null;
+    case 'ms':
+      // |secs| < 2^38 for four-digit years, so secs * 1000 is exact.
+      return frac % 1000000 === 0 ? BigInt(secs * 1000 + frac / 1000000) : null;
+    case 'us':
+      return frac % 1000 === 0 ? BigInt(secs) * 1000000n + BigInt(frac / 1000) : null;
+    default:
+      return null; // ns: the range check of the general path matters (1677..2262)
+  }
+}
+
+/**
+ * parseValueAs for an integer type as a plain number (int64/uint64 too; the
+ * caller stores it without a BigInt), or NaN when the general path must decide.
+ */
+export function parseIntegerFast(text: string, kind: FvType['kind']): number {
+  const v = smallInt(text);
+  if (v !== v) return NaN;
+  const [lo, hi] = SMALL_INT_RANGES[kind]!;
+  return v < lo || v > hi ? NaN : v;
+}
+
+/** parseValueAs for timestamp[s] / timestamp[ms] as a plain number, or NaN when the general path must decide. */
+export function parseTimestampFast(text: string, unit: string): number {
+  if (!scanTimestamp(text, TS_PARTS)) return NaN;
+  const frac = TS_PARTS.fracNanos;
+  if (unit === 's') return frac === 0 ? TS_PARTS.epochSeconds() : NaN;
+  if (unit === 'ms') return frac % 1000000 === 0 ? TS_PARTS.epochSeconds() * 1000 + frac / 1000000 : NaN;
+  return NaN;
+}
+
+/** parseValueAs's fast path; undefined: use the general path. */
+function parseValueFast(text: string, t: FvType): Value | undefined {
+  switch (t.kind) {
+    case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32':
+    case 'int64': case 'uint64': {
+      const v = smallInt(text);
+      if (v !== v) return undefined; // NaN
+      const [lo, hi] = SMALL_INT_RANGES[t.kind]!;
+      if (v < lo || v > hi) return undefined;
+      return t.kind === 'int64' || t.kind === 'uint64' ? BigInt(v) : v;
+    }
+    case 'float32':
+    case 'float64': {
+      let x = smallDecimal(text);
+      if (x !== x) {
+        if (!plainFloatChars(text)) return undefined;
+        x = Number(text);
+      }
+      if (x !== x) return undefined;
+      return t.kind === 'float32' ? Math.fround(x) : x;
+    }
+    case 'bool':
+      return text === 'true' ? true : text === 'false' ? false : undefined;
+    case 'timestamp':
+      if (!scanTimestamp(text, TS_PARTS)) return undefined;
+      return timestampInUnit(TS_PARTS, t.unit) ?? undefined;
+    case 'utf8':
+    case 'large_utf8':
+      return text;
+    default:
+      return undefined;
+  }
+}
+
 /** Parses one text cell under a declared type; throws TYPE_ERROR (the caller adds file and line). */
 export function parseValueAs(text: string, t: FvType): Value {
+  const fast = parseValueFast(text, t);
+  if (fast !== undefined) return fast;
   switch (t.kind) {
     case 'int8': case 'int16': case 'int32': case 'uint8': case 'uint16': case 'uint32':
     case 'int64': case 'uint64': {

@@ -61,11 +61,21 @@ export function encodeArrowIpc(t: TableData, opts: { format: IpcFormat }): Uint8
     if (col.length !== n) throw new FvError('TYPE_ERROR', `column "${f.name}" has ${col.length} values, expected ${n}`);
     return encodeColumn(f, arrowFields[i]!.type, col, n);
   });
+  return writeIpc(arrowFields, children, n, opts.format);
+}
+
+/** The one record batch of `children` under `arrowFields`, as IPC bytes (shared by arrow-chunk.ts). */
+export function writeIpc(arrowFields: arrow.Field[], children: arrow.Data[], n: number, format: IpcFormat): Uint8Array {
   const schema = new arrow.Schema(arrowFields, new Map());
   const data = arrow.makeData({ type: new arrow.Struct(arrowFields), length: n, nullCount: 0, children });
   const batch = new arrow.RecordBatch(schema, data, new Map());
-  const Writer = opts.format === 'file' ? arrow.RecordBatchFileWriter : arrow.RecordBatchStreamWriter;
+  const Writer = format === 'file' ? arrow.RecordBatchFileWriter : arrow.RecordBatchStreamWriter;
   return Writer.writeAll([batch]).toUint8Array(true);
+}
+
+/** encodeColumn for one column given as plain values (arrow-chunk.ts falls back to it). */
+export function encodeValueColumn(f: Field, type: arrow.DataType, col: Value[], n: number): arrow.Data {
+  return encodeColumn(f, type, col, n);
 }
 
 /**

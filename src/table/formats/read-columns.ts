@@ -15,7 +15,9 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FvError, fromIoError } from '../../errors/FvError.js';
 import { decodeArrowIpc } from '../arrow/arrow-codec.js';
-import { ColumnStore } from '../column-store.js';
+import { BigIntColumn, ColumnStore } from '../column-store.js';
+import type { Column } from '../column-store.js';
+import { parseIntegerFast, parseTimestampFast } from '../values.js';
 import { convertJson, convertText, JsonInference, TextInference } from '../infer.js';
 import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
@@ -159,26 +161,54 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
   if (header === null) throw new FvError('BAD_INPUT', `${shown}: file is empty`);
   const types = fixed.map((t, c) => t ?? inference[c]!.result());
   const store = new ColumnStore(header.map((name, c) => ({ name, type: types[c]! })));
-  // Pass 2: convert every cell into its typed column.
+  // Pass 2: convert every cell straight into its typed column.
   const lines: number[] = [];
   let first = true;
-  const row: Value[] = new Array(header.length);
+  const sinks = types.map((t, c) => cellSink(store.columns[c]!, t));
   for await (const batch of records()) {
     for (let i = first ? 1 : 0; i < batch.length; i++) {
       const rec = batch[i]!;
-      for (let c = 0; c < header.length; c++) {
+      for (let c = 0; c < sinks.length; c++) {
         try {
-          row[c] = convertText(rec.fields[c] ?? null, types[c]!);
+          sinks[c]!(rec.fields[c] ?? null);
         } catch (e) {
+          // The row is half pushed, but the error ends the import and the store with it.
           throw typeError(e, shown, rec.line, header[c]!);
         }
       }
-      store.pushRow(row);
+      store.rowCount++;
       lines.push(rec.line);
     }
     first = false;
   }
   return { store, rowLabel: (r) => `${shown}:${lines[r]}` };
+}
+
+/**
+ * Converts one CSV cell (null: empty) and appends it to `col`. 64-bit integer
+ * and second/millisecond timestamp columns take small values as numbers and
+ * store their words directly: a BigInt per cell was a large share of the
+ * import's garbage. Anything else goes through convertText.
+ */
+function cellSink(col: Column, t: FvType): (s: string | null) => void {
+  if (col instanceof BigIntColumn) {
+    if (t.kind === 'int64' || t.kind === 'uint64') {
+      return (s) => {
+        const v = s === null ? NaN : parseIntegerFast(s, t.kind);
+        if (v === v) col.pushSafeInteger(v);
+        else col.push(convertText(s, t));
+      };
+    }
+    if (t.kind === 'timestamp' && (t.unit === 's' || t.unit === 'ms')) {
+      const unit = t.unit;
+      return (s) => {
+        const v = s === null ? NaN : parseTimestampFast(s, unit);
+        if (v === v) col.pushSafeInteger(v);
+        else col.push(convertText(s, t));
+      };
+    }
+  }
+  return (s) => col.push(convertText(s, t));
 }
 
 async function readJson(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
