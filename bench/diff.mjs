@@ -50,7 +50,7 @@ fv('tag', 'v1');
 fv('import', clustered, '--table', 'data', '-q');
 fv('commit', '-q', '-m', 'clustered');
 fv('tag', 'clustered');
-fv('checkout', '-q', 'v1');
+fv('checkout', 'v1');
 fv('checkout', '-b', 'scattered');
 fv('import', v2, '--table', 'data', '-q');
 fv('commit', '-q', '-m', 'scattered');
