@@ -1,7 +1,7 @@
 /** between: min <= value <= max (strict_min / strict_max make a bound exclusive); nulls are not judged. */
 import type { Json } from '../table/canonical-json.js';
 import type { CheckFactory } from './check.js';
-import { columnIndex } from './check.js';
+import { columnIndex, judgeNonNull } from './check.js';
 import { boundComparer, MinMax } from './bounds.js';
 
 export const between: CheckFactory = (def, table) => {
@@ -15,18 +15,12 @@ export const between: CheckFactory = (def, table) => {
   if (def.max !== undefined) expected[def.strict_max ? 'less_than' : 'max'] = def.max;
   return {
     chunk(d, fail) {
-      let judged = 0;
-      const col = d.columns[i]!;
-      for (let r = 0; r < d.rowCount; r++) {
-        const v = col[r]!;
-        if (v === null) continue;
-        judged++;
+      return judgeNonNull(d, i, fail, (v) => {
         seen.add(v);
         const a = lo ? lo(v) : 1;
         const b = hi ? hi(v) : -1;
-        if (a < 0 || (a === 0 && def.strict_min) || b > 0 || (b === 0 && def.strict_max)) fail(r);
-      }
-      return judged;
+        return a < 0 || (a === 0 && def.strict_min === true) || b > 0 || (b === 0 && def.strict_max === true);
+      });
     },
     finish: () => ({ observed: seen.json(t), expected }),
   };

@@ -79,6 +79,23 @@ export interface Judge {
   finish(): Verdict | Promise<Verdict>;
 }
 
+/**
+ * The usual body of a row check's `chunk`: visits the non-null values of
+ * column `i` (row checks judge non-null values only) and returns how many
+ * were judged. `visit` returns true when the row fails.
+ */
+export function judgeNonNull(d: TableData, i: number, fail: (row: number) => void, visit: (v: NonNullable<Value>, row: number) => boolean): number {
+  let judged = 0;
+  const col = d.columns[i]!;
+  for (let r = 0; r < d.rowCount; r++) {
+    const v = col[r]!;
+    if (v === null) continue;
+    judged++;
+    if (visit(v, r)) fail(r);
+  }
+  return judged;
+}
+
 export type CheckFactory = (def: CheckDef, table: TableView, env: CheckEnv) => Judge | Promise<Judge>;
 
 /** A check that cannot be evaluated: it fails with this message. */

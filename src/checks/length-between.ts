@@ -2,7 +2,7 @@
 import type { Json } from '../table/canonical-json.js';
 import { formatValue } from '../table/values.js';
 import type { CheckFactory } from './check.js';
-import { columnIndex } from './check.js';
+import { columnIndex, judgeNonNull } from './check.js';
 
 export function codePoints(s: string): number {
   let n = 0;
@@ -29,18 +29,12 @@ export const lengthBetween: CheckFactory = (def, table) => {
   if (max !== undefined) expected.max = max;
   return {
     chunk(d, fail) {
-      let judged = 0;
-      const col = d.columns[i]!;
-      for (let r = 0; r < d.rowCount; r++) {
-        const v = col[r]!;
-        if (v === null) continue;
-        judged++;
+      return judgeNonNull(d, i, fail, (v) => {
         const n = v instanceof Uint8Array ? v.length : codePoints(typeof v === 'string' ? v : formatValue(v, t));
         if (shortest === null || n < shortest) shortest = n;
         if (longest === null || n > longest) longest = n;
-        if ((min !== undefined && n < min) || (max !== undefined && n > max)) fail(r);
-      }
-      return judged;
+        return (min !== undefined && n < min) || (max !== undefined && n > max);
+      });
     },
     finish: () => ({ observed: { min_length: shortest, max_length: longest }, expected }),
   };

@@ -5,7 +5,7 @@
  */
 import { formatValue } from '../table/values.js';
 import type { CheckFactory } from './check.js';
-import { columnIndex } from './check.js';
+import { columnIndex, judgeNonNull } from './check.js';
 
 export const regex: CheckFactory = (def, table) => {
   const i = columnIndex(table, def.column!);
@@ -14,15 +14,11 @@ export const regex: CheckFactory = (def, table) => {
   let mismatches = 0;
   return {
     chunk(d, fail) {
-      let judged = 0;
-      const col = d.columns[i]!;
-      for (let r = 0; r < d.rowCount; r++) {
-        const v = col[r]!;
-        if (v === null) continue;
-        judged++;
-        if (!re.test(typeof v === 'string' ? v : formatValue(v, t))) (mismatches++, fail(r));
-      }
-      return judged;
+      return judgeNonNull(d, i, fail, (v) => {
+        const bad = !re.test(typeof v === 'string' ? v : formatValue(v, t));
+        if (bad) mismatches++;
+        return bad;
+      });
     },
     finish: () => ({ observed: { mismatches }, expected: { pattern: def.pattern! } }),
   };

@@ -259,20 +259,6 @@ export class JsonInference {
   }
 }
 
-/** Infers the type of a column of CSV cells (null = empty field). */
-export function inferTextColumn(cells: readonly (string | null)[]): FvType {
-  const inf = new TextInference();
-  for (const s of cells) inf.add(s);
-  return inf.result();
-}
-
-/** Infers the type of a column of JSON cells. */
-export function inferJsonColumn(cells: readonly JsonCell[]): FvType {
-  const inf = new JsonInference();
-  for (const v of cells) inf.add(v);
-  return inf.result();
-}
-
 /** Converts a CSV cell to a value of `t`; throws TYPE_ERROR without location (the caller adds it). */
 export function convertText(s: string | null, t: FvType): Value {
   if (s === null) return null;

@@ -12,25 +12,6 @@ export interface TableData {
   rowCount: number;
 }
 
-export function emptyTable(fields: Field[]): TableData {
-  return { fields, columns: fields.map(() => []), rowCount: 0 };
-}
-
-/** Rows `order[0..]` of `t`, in that order (a gather). */
-export function takeRows(t: TableData, order: ArrayLike<number>, start = 0, end = order.length): TableData {
-  const n = end - start;
-  const columns = t.columns.map((col) => {
-    const out: Value[] = new Array(n);
-    for (let i = 0; i < n; i++) out[i] = col[order[start + i]!]!;
-    return out;
-  });
-  return { fields: t.fields, columns, rowCount: n };
-}
-
-export function sliceRows(t: TableData, start: number, end: number): TableData {
-  return { fields: t.fields, columns: t.columns.map((c) => c.slice(start, end)), rowCount: end - start };
-}
-
 export function concatTables(fields: Field[], parts: TableData[]): TableData {
   const columns: Value[][] = fields.map(() => []);
   let rowCount = 0;
