@@ -154,26 +154,36 @@ async function removeStale(path: string): Promise<boolean> {
 }
 
 /** Tries to create the lock; false if it already exists. */
+/**
+ * Creates the lock file with its content already in place: the content is
+ * written to a private temp file, which is then hard-linked to the lock's
+ * name (link fails with EEXIST like O_EXCL). So a process killed at any
+ * moment never leaves an empty lock file that others would have to wait out.
+ */
 async function tryCreate(path: string, command: string): Promise<boolean> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(path, 'wx', 0o644);
-  } catch (e) {
-    if (errnoCode(e) === 'EEXIST') return false;
-    throw fromIoError(e, `creating ${path}`);
-  }
+  const tmp = `${path}.${process.pid}.${randomBytes(6).toString('hex')}.tmp`;
   try {
     const info: LockInfo = { pid: process.pid, host: hostname(), command, started: new Date().toISOString() };
-    await handle.writeFile(`${JSON.stringify(info)}\n`);
-    await handle.sync();
-    held.set(path, (await handle.stat()).ino);
+    const handle = await fsp.open(tmp, 'wx', 0o644);
+    try {
+      await handle.writeFile(`${JSON.stringify(info)}\n`);
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    try {
+      await fsp.link(tmp, path);
+    } catch (e) {
+      if (errnoCode(e) === 'EEXIST') return false;
+      throw e;
+    }
+    held.set(path, (await fsp.stat(path)).ino);
+    return true;
   } catch (e) {
-    await handle.close().catch(() => undefined);
-    await fsp.unlink(path).catch(() => undefined);
-    throw fromIoError(e, `writing ${path}`);
+    throw fromIoError(e, `creating ${path}`);
+  } finally {
+    await fsp.unlink(tmp).catch(() => undefined);
   }
-  await handle.close();
-  return true;
 }
 
 export async function acquireRepoLock(gitdir: string, opts: { waitMs?: number; command?: string } = {}): Promise<RepoLock> {
