@@ -27,6 +27,7 @@ import { clearMergeState, loadMergeState, openConflicts, saveMergeState } from '
 import { mergeTable } from '../versioning/merge/table-merge.js';
 import type { Snapshot } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
+import type { WorkingState } from '../versioning/working.js';
 import { commitLocked, resolveAuthorChecked } from './commit.js';
 import type { RepoContext } from './context.js';
 
@@ -92,7 +93,7 @@ export async function mergeDefinitionsFile(ctx: RepoContext, inp: MergeInputs, c
   return mergeDefinitions(await blobOrNull(ctx, inp.base), await blobOrNull(ctx, inp.ours), await blobOrNull(ctx, inp.theirs), choose);
 }
 
-interface ComputedMerge {
+export interface ComputedMerge {
   tables: Map<string, string>;
   definitions: Uint8Array | null;
   conflicts: MergeConflict[];
@@ -127,12 +128,7 @@ export async function merge(ctx: RepoContext, rev: string, opts: MergeOptions = 
     const theirs = await ctx.resolve(rev);
     const headSnap = await ctx.snapshot(head);
     const ws = await ctx.working(head, headSnap);
-    const defs = ctx.workFile(DEFINITIONS_FILE);
-    const dirty = [...new Set([...headSnap.tables.keys(), ...ws.tables.keys()])].filter((t) => headSnap.tables.get(t) !== ws.tables.get(t)).sort();
-    if (dirty.length > 0 || (defs?.oid ?? null) !== headSnap.definitions) {
-      const what = [...dirty.map((t) => `table ${t}`), ...((defs?.oid ?? null) !== headSnap.definitions ? [DEFINITIONS_FILE] : [])].join(', ');
-      throw new FvError('DIRTY_STATE', `cannot merge with uncommitted changes to ${what}`, { hint: 'commit them first (`fv commit -m ...`), or discard them (`fv checkout --force HEAD`)' });
-    }
+    requireCleanWorkingState(ctx, headSnap, ws, 'merge');
     const base = head === null ? null : await ctx.git.findMergeBase(head, theirs);
     const result = (status: MergeResult['status'], commit: string | null, conflicts: MergeConflict[] = [], resolved = 0): MergeResult => ({ status, commit, theirs, base, conflicts, resolved });
     if (head === theirs || base === theirs) return result('up-to-date', head);
@@ -155,30 +151,57 @@ export async function merge(ctx: RepoContext, rev: string, opts: MergeOptions = 
     let author: Person | null = null;
     if (open.length === 0 && !opts.noCommit) author = await resolveAuthorChecked(ctx, message, opts.author);
     const resolved = m.conflicts.length - open.length;
-    try {
-      await saveMergeState(ctx.git, {
-        head: head!, theirs, base, name: rev, message,
-        preMerge: { tables: new Map(ws.tables), definitions: headSnap.definitions },
-        inputs: m.inputs, conflicts: m.conflicts,
-      });
-      await writeDefinitionsFile(ctx, m.definitions);
-      await saveWorking(ctx.git, { base: head, tables: m.tables });
-      if (open.length > 0) return result('conflicts', head, open, resolved);
-      if (author === null) return result('not-committed', head, [], resolved);
-      const c = await commitLocked(ctx, { message, extraParents: [theirs] }, author);
-      clearMergeState(ctx.git);
-      return result('merged', c.commit, [], resolved);
-    } catch (e) {
-      // Nothing committed (the ref moves last): put the working state back, so
-      // the failed command leaves it as it was (its objects are then removed).
-      if ((await ctx.head()) === head) {
-        await writeDefinitionsFile(ctx, await blobOrNull(ctx, headSnap.definitions)).catch(() => undefined);
-        await saveWorking(ctx.git, ws).catch(() => undefined);
-        clearMergeState(ctx.git);
-      }
-      throw e;
-    }
+    const applied = await applyMerge(ctx, {
+      state: { head: head!, theirs, base, name: rev, message, preMerge: { tables: new Map(ws.tables), definitions: headSnap.definitions }, inputs: m.inputs, conflicts: m.conflicts },
+      computed: m, working: ws, author, extraParents: [theirs],
+    });
+    if (applied === 'conflicts') return result('conflicts', head, open, resolved);
+    if (applied === 'not-committed') return result('not-committed', head, [], resolved);
+    return result('merged', applied.commit, [], resolved);
   });
+}
+
+/**
+ * Refuses to start a merge or revert over uncommitted changes (tables or
+ * features.json), as git does: the pre-merge state must be a commit.
+ */
+export function requireCleanWorkingState(ctx: RepoContext, headSnap: Snapshot, ws: WorkingState, what: string): void {
+  const defsDirty = (ctx.workFile(DEFINITIONS_FILE)?.oid ?? null) !== headSnap.definitions;
+  const dirty = [...new Set([...headSnap.tables.keys(), ...ws.tables.keys()])].filter((t) => headSnap.tables.get(t) !== ws.tables.get(t)).sort();
+  if (dirty.length === 0 && !defsDirty) return;
+  const list = [...dirty.map((t) => `table ${t}`), ...(defsDirty ? [DEFINITIONS_FILE] : [])].join(', ');
+  throw new FvError('DIRTY_STATE', `cannot ${what} with uncommitted changes to ${list}`, { hint: 'commit them first (`fv commit -m ...`), or discard them (`fv checkout --force HEAD`)' });
+}
+
+/**
+ * Applies a computed merge (or revert): records the merge state, writes the
+ * merged definitions and working tables, and commits when there are no open
+ * conflicts and an author was resolved. If anything fails before the branch
+ * moves, the working state is put back, so the failed command leaves it as
+ * it was (and withLock then removes the objects it wrote).
+ */
+export async function applyMerge(
+  ctx: RepoContext,
+  a: { state: MergeState; computed: ComputedMerge; working: WorkingState; author: Person | null; extraParents: string[] },
+): Promise<'conflicts' | 'not-committed' | { commit: string }> {
+  const head = a.state.head;
+  try {
+    await saveMergeState(ctx.git, a.state);
+    await writeDefinitionsFile(ctx, a.computed.definitions);
+    await saveWorking(ctx.git, { base: head, tables: a.computed.tables });
+    if (a.computed.conflicts.some((c) => c.resolved === null)) return 'conflicts';
+    if (a.author === null) return 'not-committed';
+    const c = await commitLocked(ctx, { message: a.state.message, extraParents: a.extraParents }, a.author);
+    clearMergeState(ctx.git);
+    return { commit: c.commit };
+  } catch (e) {
+    if ((await ctx.head()) === head) {
+      await writeDefinitionsFile(ctx, await blobOrNull(ctx, a.state.preMerge.definitions)).catch(() => undefined);
+      await saveWorking(ctx.git, a.working).catch(() => undefined);
+      clearMergeState(ctx.git);
+    }
+    throw e;
+  }
 }
 
 /** `fv merge --abort`: back to the working state from before the merge. */

@@ -8,13 +8,10 @@
  */
 import { FvError } from '../errors/FvError.js';
 import type { MergeConflict } from '../versioning/merge/conflict.js';
-import { clearMergeState, saveMergeState } from '../versioning/merge/merge-state.js';
 import { emptySnapshot } from '../versioning/snapshot.js';
-import { saveWorking } from '../versioning/working.js';
-import { DEFINITIONS_FILE } from '../versioning/layout.js';
-import { commitLocked, resolveAuthorChecked } from './commit.js';
+import { resolveAuthorChecked } from './commit.js';
 import type { RepoContext } from './context.js';
-import { blobOrNull, computeMerge, refuseWhileMerging, writeDefinitionsFile } from './merge.js';
+import { applyMerge, computeMerge, refuseWhileMerging, requireCleanWorkingState } from './merge.js';
 
 export interface RevertOptions {
   message?: string;
@@ -41,11 +38,7 @@ export async function revert(ctx: RepoContext, rev: string, opts: RevertOptions 
     if (info.parents.length > 1) throw new FvError('UNSUPPORTED', `${rev} is a merge commit; reverting merges is not supported`, { hint: 'revert the commits of the merged branch one by one' });
     const headSnap = await ctx.snapshot(head);
     const ws = await ctx.working(head, headSnap);
-    const defs = ctx.workFile(DEFINITIONS_FILE);
-    const dirty = [...new Set([...headSnap.tables.keys(), ...ws.tables.keys()])].some((t) => headSnap.tables.get(t) !== ws.tables.get(t));
-    if (dirty || (defs?.oid ?? null) !== headSnap.definitions) {
-      throw new FvError('DIRTY_STATE', 'cannot revert with uncommitted changes', { hint: 'commit them first, or discard them (`fv checkout --force HEAD`)' });
-    }
+    requireCleanWorkingState(ctx, headSnap, ws, 'revert');
     const parent = info.parents[0] ?? null;
     const parentSnap = parent === null ? emptySnapshot() : await ctx.snapshot(parent);
     const m = await computeMerge(ctx, await ctx.snapshot(target), headSnap, parentSnap, () => null);
@@ -53,26 +46,16 @@ export async function revert(ctx: RepoContext, rev: string, opts: RevertOptions 
     const message = opts.message ?? `Revert "${subject}"\n\nThis reverts commit ${target}.`;
     const open = m.conflicts.filter((c) => c.resolved === null);
     const author = open.length === 0 && !opts.noCommit ? await resolveAuthorChecked(ctx, message, opts.author) : null;
-    try {
-      await saveMergeState(ctx.git, {
+    const applied = await applyMerge(ctx, {
+      state: {
         head, theirs: target, base: target, name: `revert of ${target.slice(0, 7)}`, message,
         preMerge: { tables: new Map(ws.tables), definitions: headSnap.definitions },
         inputs: m.inputs, conflicts: m.conflicts, revert: true,
-      });
-      await writeDefinitionsFile(ctx, m.definitions);
-      await saveWorking(ctx.git, { base: head, tables: m.tables });
-      if (open.length > 0) return { status: 'conflicts', commit: head, reverted: target, conflicts: open };
-      if (author === null) return { status: 'not-committed', commit: head, reverted: target, conflicts: [] };
-      const c = await commitLocked(ctx, { message }, author);
-      clearMergeState(ctx.git);
-      return { status: 'reverted', commit: c.commit, reverted: target, conflicts: [] };
-    } catch (e) {
-      if ((await ctx.head()) === head) {
-        await writeDefinitionsFile(ctx, await blobOrNull(ctx, headSnap.definitions)).catch(() => undefined);
-        await saveWorking(ctx.git, ws).catch(() => undefined);
-        clearMergeState(ctx.git);
-      }
-      throw e;
-    }
+      },
+      computed: m, working: ws, author, extraParents: [],
+    });
+    if (applied === 'conflicts') return { status: 'conflicts', commit: head, reverted: target, conflicts: open };
+    if (applied === 'not-committed') return { status: 'not-committed', commit: head, reverted: target, conflicts: [] };
+    return { status: 'reverted', commit: applied.commit, reverted: target, conflicts: [] };
   });
 }
