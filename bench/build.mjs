@@ -3,7 +3,7 @@
 // in the same run (A B A B ...). Issue 6 / goal 5 of the performance issue:
 // fv at most 1.0x DuckDB.
 //
-// Usage: npm run bench:build [-- --quick] [-- --rounds N] [-- --format parquet|arrow]
+// Usage: npm run bench:build [-- --quick] [-- --rounds N] [-- --format parquet|arrow] [-- --keep]
 //   full:   100k entities x 10 events = 1M feature rows, 200k spine rows
 //   --quick: 10k entities x 10 events = 100k feature rows, 20k spine rows
 //
@@ -199,5 +199,6 @@ try {
   console.log(`goal 5: fv/duckdb time ratio ${(fvT / dT).toFixed(2)} (goal <= 1.0: ${fvT / dT <= 1 ? 'PASS' : 'FAIL'})`);
   if (!agree) process.exitCode = 1;
 } finally {
-  fs.rmSync(work, { recursive: true, force: true });
+  if (args.includes('--keep')) console.error(`kept ${work} (repo in repo/, CSVs beside it)`);
+  else fs.rmSync(work, { recursive: true, force: true });
 }

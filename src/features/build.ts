@@ -8,11 +8,11 @@ import type { RepoContext } from '../api/context.js';
 import { FvError } from '../errors/FvError.js';
 import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
 import type { TableData } from '../table/table-data.js';
-import { readWholeTable } from '../table/table-reader.js';
 import { csvLines } from '../table/formats/write-output.js';
 import type { LoadedDefinitions } from './definitions.js';
 import type { PitColumn, PitSource } from './pit-join.js';
 import { pointInTimeJoin } from './pit-join.js';
+import { readTableForBuild } from './read-inputs.js';
 
 export const BUILD_FORMATS = ['arrow', 'parquet', 'csv'] as const;
 export type BuildFormat = (typeof BUILD_FORMATS)[number];
@@ -46,7 +46,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     const oid = loaded.tables.get(table);
     if (!oid) throw new FvError('UNKNOWN_TABLE', `training set ${name}: ${why} reads table "${table}", which does not exist at ${where}`, { hint: 'import and commit it, or build at a commit that has it (--at)' });
     const m = await ctx.manifest(oid, table);
-    d = await readWholeTable(ctx.git, m);
+    d = await readTableForBuild(ctx, m);
     tableData.set(table, d);
     tableHashes.set(table, m.content_hash);
     return d;
