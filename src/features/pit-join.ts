@@ -166,6 +166,11 @@ function fastView(col: readonly Value[]): Float64Array | null {
   return out;
 }
 
+function anyNull(cols: Value[][], r: number): boolean {
+  for (let i = 0; i < cols.length; i++) if (cols[i]![r] === null) return true;
+  return false;
+}
+
 function cmpKeyCols(ka: Value[][], a: number, kb: Value[][], b: number): number {
   for (let i = 0; i < ka.length; i++) {
     const c = compareValues(ka[i]![a]!, kb[i]![b]!);
@@ -246,7 +251,7 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const cand: number[] = [];
     for (let r = 0; r < d.rowCount; r++) {
       if (times[r] === null) continue;
-      if (srcKeys.some((k) => k[r] === null)) continue;
+      if (anyNull(srcKeys, r)) continue;
       if (cutoff && created![r] === null) continue;
       cand.push(r);
     }
@@ -315,8 +320,26 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const sk = s.keys.map((k) => spineKeyCol(k));
     const match = new Int32Array(n).fill(-1);
     const sp: number[] = [];
-    for (let r = 0; r < n; r++) if (spineT[r] !== null && !sk.some((k) => k[r] === null)) sp.push(r);
+    for (let r = 0; r < n; r++) if (spineT[r] !== null && !anyNull(sk, r)) sp.push(r);
     const fsk = sk.map(fastView);
+    // Key comparisons of the sweep: as float64 where both sides have an exact view.
+    const srcVsSpine = (a: number, b: number): number => {
+      for (let i = 0; i < sk.length; i++) {
+        const fa = fk[i];
+        const fb = fsk[i];
+        const k = fa && fb ? cmpNum(fa[a]!, fb[b]!) : compareValues(srcKeys[i]![a]!, sk[i]![b]!);
+        if (k !== 0) return k;
+      }
+      return 0;
+    };
+    const spineVsSpine = (a: number, b: number): number => {
+      for (let i = 0; i < sk.length; i++) {
+        const f = fsk[i];
+        const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(sk[i]![a]!, sk[i]![b]!);
+        if (k !== 0) return k;
+      }
+      return 0;
+    };
     sp.sort((a, b) => {
       for (let i = 0; i < fsk.length; i++) {
         const f = fsk[i];
@@ -330,15 +353,15 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     let best = -1;
     let prev = -1;
     for (const r of sp) {
-      if (prev < 0 || cmpKeyCols(sk, prev, sk, r) !== 0) {
+      if (prev < 0 || spineVsSpine(prev, r) !== 0) {
         g = p;
-        while (g < m && cmpKeyCols(srcKeys, cand[sweep[g]!]!, sk, r) < 0) g++;
+        while (g < m && srcVsSpine(cand[sweep[g]!]!, r) < 0) g++;
         p = g;
         best = -1;
         prev = r;
       }
       const T = spineTimes[r]!;
-      while (p < m && act[sweep[p]!]! <= T && cmpKeyCols(srcKeys, cand[sweep[p]!]!, sk, r) === 0) {
+      while (p < m && act[sweep[p]!]! <= T && srcVsSpine(cand[sweep[p]!]!, r) === 0) {
         if (sweep[p]! > best) best = sweep[p]!;
         p++;
       }
