@@ -5,6 +5,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { dataFile, expectGitClean, fails, fixture, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
 
@@ -89,5 +90,29 @@ describe('bad lock files are refused naming the lock file', () => {
     failsUnchanged(dir, ['repro', write('newer.lock.json', { ...lock, fv_format: 2 }), '--check'], /newer\.lock\.json: fv_format: expected 1, got 2/);
     failsUnchanged(dir, ['repro', write('norows.lock.json', { ...lock, output: { ...lock.output, rows: undefined } }), '--check'], /norows\.lock\.json: output\.rows/);
     expectGitClean(dir);
+  });
+});
+
+describe('a damaged chunk object', () => {
+  it('is reported by fv build (exit 2), never joined', () => {
+    const dir = fixtureRepo();
+    // Find the loose object of a chunk (an Arrow IPC blob) and flip one byte of its data.
+    const objects = path.join(dir, '.git', 'objects');
+    let damaged = '';
+    for (const d of fs.readdirSync(objects).filter((x) => /^[0-9a-f]{2}$/.test(x))) {
+      for (const f of fs.readdirSync(path.join(objects, d))) {
+        const file = path.join(objects, d, f);
+        const raw = inflateSync(fs.readFileSync(file));
+        const body = raw.indexOf(0) + 1;
+        if (damaged === '' && raw.subarray(0, 5).toString() === 'blob ' && raw.subarray(body, body + 6).toString() === 'ARROW1') {
+          raw[raw.length - 20] = raw[raw.length - 20]! ^ 0xff;
+          fs.chmodSync(file, 0o644);
+          fs.writeFileSync(file, deflateSync(raw));
+          damaged = d + f;
+        }
+      }
+    }
+    expect(damaged).toMatch(/^[0-9a-f]{40}$/);
+    fails(dir, ['build', 'churn_v1', '-o', path.join(tempDir('fv-damaged-'), 'x.csv')], new RegExp(`git object ${damaged} does not match its id`));
   });
 });
