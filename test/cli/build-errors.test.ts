@@ -29,27 +29,28 @@ function failsUnchanged(dir: string, args: string[], pattern: RegExp): void {
 }
 
 describe('bad definitions are refused with the file and JSON path', () => {
-  it('unknown entity, source, column and feature; a non-ISO duration; a declared type that is not the column type', () => {
-    const dir = fixtureRepo();
-    const cases: [string, (d: Defs) => void, RegExp][] = [
-      ['unknown entity', (d) => (d.sources.users.entities = ['usr']), /^fv: error: features\.json: sources\.users\.entities\[0\]: unknown entity "usr"/],
-      ['unknown source', (d) => (d.features.plan.source = 'user'), /^fv: error: features\.json: features\.plan\.source: unknown source "user"/],
-      ['unknown column', (d) => (d.features.plan.column = 'tier'), /^fv: error: features\.json: features\.plan\.column: no column "tier" in table users/],
-      ['unknown feature', (d) => d.training_sets.churn_v1.features.push('age'), /^fv: error: features\.json: training_sets\.churn_v1\.features\[4\]: unknown feature "age"/],
-      ['non-ISO duration', (d) => (d.features.last_amount.ttl = '14 days'), /^fv: error: features\.json: features\.last_amount\.ttl: bad duration "14 days"/],
-      ['months', (d) => (d.features.last_amount.ttl = 'P1M'), /^fv: error: features\.json: features\.last_amount\.ttl: bad duration "P1M": years and months/],
-      ['type mismatch', (d) => (d.features.last_amount.type = 'int64'), /^fv: error: features\.json: features\.last_amount\.type: declared int64, but column "amount" of table transactions is float64/],
-      ['unknown type', (d) => (d.features.plan.type = 'str1ng'), /^fv: error: features\.json: features\.plan\.type: unknown type "str1ng"/],
-    ];
-    for (const [what, mutate, pattern] of cases) {
-      const d = fixtureDefs();
-      mutate(d);
-      writeFile(dir, 'features.json', JSON.stringify(d, null, 2));
-      // The commit gate and `fv check` load the working definitions; both refuse them
-      // (failsUnchanged also proves no commit was made: .git is byte for byte the same).
-      failsUnchanged(dir, ['commit', '-m', what], pattern);
-      failsUnchanged(dir, ['check'], pattern);
-    }
+  // One repository for the cases below: each writes its own features.json, and none commits.
+  let shared: string | undefined;
+  const repo = (): string => (shared ??= fixtureRepo());
+  const cases: [string, (d: Defs) => void, RegExp][] = [
+    ['unknown entity', (d) => (d.sources.users.entities = ['usr']), /^fv: error: features\.json: sources\.users\.entities\[0\]: unknown entity "usr"/],
+    ['unknown source', (d) => (d.features.plan.source = 'user'), /^fv: error: features\.json: features\.plan\.source: unknown source "user"/],
+    ['unknown column', (d) => (d.features.plan.column = 'tier'), /^fv: error: features\.json: features\.plan\.column: no column "tier" in table users/],
+    ['unknown feature', (d) => d.training_sets.churn_v1.features.push('age'), /^fv: error: features\.json: training_sets\.churn_v1\.features\[4\]: unknown feature "age"/],
+    ['non-ISO duration', (d) => (d.features.last_amount.ttl = '14 days'), /^fv: error: features\.json: features\.last_amount\.ttl: bad duration "14 days"/],
+    ['months', (d) => (d.features.last_amount.ttl = 'P1M'), /^fv: error: features\.json: features\.last_amount\.ttl: bad duration "P1M": years and months/],
+    ['type mismatch', (d) => (d.features.last_amount.type = 'int64'), /^fv: error: features\.json: features\.last_amount\.type: declared int64, but column "amount" of table transactions is float64/],
+    ['unknown type', (d) => (d.features.plan.type = 'str1ng'), /^fv: error: features\.json: features\.plan\.type: unknown type "str1ng"/],
+  ];
+  it.each(cases)('%s', (what, mutate, pattern) => {
+    const dir = repo();
+    const d = fixtureDefs();
+    mutate(d);
+    writeFile(dir, 'features.json', JSON.stringify(d, null, 2));
+    // The commit gate and `fv check` load the working definitions; both refuse them
+    // (failsUnchanged also proves no commit was made: .git is byte for byte the same).
+    failsUnchanged(dir, ['commit', '-m', what], pattern);
+    failsUnchanged(dir, ['check'], pattern);
     fs.copyFileSync(fixture('features', 'features.json'), path.join(dir, 'features.json'));
     expectGitClean(dir);
   });
@@ -87,7 +88,7 @@ describe('bad lock files are refused naming the lock file', () => {
     const write = (name: string, l: unknown): string => writeFile(out, name, typeof l === 'string' ? l : JSON.stringify(l));
     failsUnchanged(dir, ['repro', write('trunc.lock.json', '{"commit": '), '--check'], /trunc\.lock\.json: not valid JSON/);
     failsUnchanged(dir, ['repro', write('nocommit.lock.json', { ...lock, commit: 'c'.repeat(40) }), '--check'], /nocommit\.lock\.json: commit c{40} is not in this repository/);
-    failsUnchanged(dir, ['repro', write('newer.lock.json', { ...lock, fv_format: 2 }), '--check'], /newer\.lock\.json: fv_format: expected 1, got 2/);
+    failsUnchanged(dir, ['repro', write('newer.lock.json', { ...lock, fv_format: 2 }), '--check'], /newer\.lock\.json: fv_format: expected 1, got 2: written by a newer fv/);
     failsUnchanged(dir, ['repro', write('norows.lock.json', { ...lock, output: { ...lock.output, rows: undefined } }), '--check'], /norows\.lock\.json: output\.rows/);
     expectGitClean(dir);
   });
