@@ -77,6 +77,9 @@ export function readLockFile(file: string): BuildLock {
   }
   if (!isObj(raw)) bad(file, 'expected a JSON object');
   const fmt = own(raw, 'fv_format');
+  if (typeof fmt === 'number' && Number.isInteger(fmt) && fmt > LOCK_FORMAT) {
+    throw new FvError('BAD_INPUT', `${file}: fv_format: expected ${LOCK_FORMAT}, got ${fmt}: written by a newer fv`, { hint: 'upgrade fv to rebuild from this lock file' });
+  }
   if (fmt !== LOCK_FORMAT) bad(file, `fv_format: expected ${LOCK_FORMAT}, got ${JSON.stringify(fmt) ?? 'nothing'}`);
   const ts = own(raw, 'training_set');
   if (typeof ts !== 'string' || !NAME.test(ts)) bad(file, 'training_set: expected a training set name');

@@ -6,13 +6,14 @@
 import { createHash } from 'node:crypto';
 import type { RepoContext } from '../api/context.js';
 import { FvError } from '../errors/FvError.js';
+import { isIntegerKind, typeToString } from '../table/types.js';
 import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
 import type { TableData } from '../table/table-data.js';
-import { readWholeTable } from '../table/table-reader.js';
 import { csvLines } from '../table/formats/write-output.js';
 import type { LoadedDefinitions } from './definitions.js';
 import type { PitColumn, PitSource } from './pit-join.js';
 import { pointInTimeJoin } from './pit-join.js';
+import { readTableForBuild } from './read-inputs.js';
 
 export const BUILD_FORMATS = ['arrow', 'parquet', 'csv'] as const;
 export type BuildFormat = (typeof BUILD_FORMATS)[number];
@@ -46,13 +47,15 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     const oid = loaded.tables.get(table);
     if (!oid) throw new FvError('UNKNOWN_TABLE', `training set ${name}: ${why} reads table "${table}", which does not exist at ${where}`, { hint: 'import and commit it, or build at a commit that has it (--at)' });
     const m = await ctx.manifest(oid, table);
-    d = await readWholeTable(ctx.git, m);
+    d = await readTableForBuild(ctx, m);
     tableData.set(table, d);
     tableHashes.set(table, m.content_hash);
     return d;
   };
+  const file = loaded.commit === null ? 'features.json' : `features.json at ${loaded.commit.slice(0, 7)}`;
   const spineSrc = defs.sources.get(ts.spine)!;
   const spine = await readTable(spineSrc.table, `spine "${ts.spine}"`);
+  checkEventTimes(file, ts.spine, spineSrc.event_time, spineSrc.table, spine);
   const spineKeys = spineSrc.entities.flatMap((e) => defs.entities.get(e)!.keys);
   const sources: PitSource[] = [];
   const sourceIndex = new Map<string, number>();
@@ -61,6 +64,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     if (i !== undefined) return i;
     const s = defs.sources.get(srcName)!;
     const data = await readTable(s.table, why);
+    checkEventTimes(file, srcName, s.event_time, s.table, data);
     i = sources.length;
     sources.push({ name: s.table, data, keys: s.entities.flatMap((e) => defs.entities.get(e)!.keys), eventTime: s.event_time, createdTime: s.created_time });
     sourceIndex.set(srcName, i);
@@ -78,6 +82,38 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
   }
   const data = pointInTimeJoin({ spine, spineName: spineSrc.table, spineKeys, spineTime: spineSrc.event_time, sources, columns, asOf: ts.as_of });
   return { data, tables: tableHashes };
+}
+
+/**
+ * Every row of a source (the spine included) needs an event time of a time
+ * type: a null would silently drop a spine row's features or a feature row,
+ * and a text column usually means times that did not parse on import. Both
+ * are errors naming the definition that declares the column.
+ */
+function checkEventTimes(file: string, source: string, column: string, table: string, data: TableData): void {
+  const where = `${file}: sources.${source}.event_time`;
+  const i = data.fields.findIndex((f) => f.name === column);
+  if (i < 0) throw new FvError('BAD_DEFINITIONS', `${where}: no column "${column}" in table ${table}`, { hint: `columns: ${data.fields.map((f) => f.name).join(', ')}` });
+  const type = data.fields[i]!.type;
+  if (type.kind !== 'timestamp' && type.kind !== 'date32' && !isIntegerKind(type)) {
+    throw new FvError('TYPE_ERROR', `${where}: column "${column}" of table ${table} is ${typeToString(type)}, not a timestamp, date or integer`, {
+      hint: type.kind === 'utf8' || type.kind === 'large_utf8' ? 'some values did not parse as times; fix them and re-import, or fix the type with `fv import --types col:timestamp[s, UTC]`' : undefined,
+    });
+  }
+  const col = data.columns[i]!;
+  let nulls = 0;
+  let first = -1;
+  for (let r = 0; r < data.rowCount; r++) {
+    if (col[r] === null) {
+      if (first < 0) first = r;
+      nulls++;
+    }
+  }
+  if (nulls > 0) {
+    throw new FvError('BAD_INPUT', `${where}: column "${column}" of table ${table} has ${nulls} null value${nulls === 1 ? '' : 's'} (first at stored row ${first + 1}); every row needs an event time`, {
+      hint: 'fill or drop those rows and commit, then build again',
+    });
+  }
 }
 
 /** The output file's bytes: Arrow IPC file (canonical), Parquet (pinned writer settings) or CSV. Same data => same bytes. */

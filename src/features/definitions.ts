@@ -10,7 +10,7 @@
  * `loadDefinitions` reads the file from the work tree (working state) or the
  * commit at a rev, and checks column references against the tables there.
  */
-import { FvError } from '../errors/FvError.js';
+import { FvError, isFvError } from '../errors/FvError.js';
 import { parseType, typeToString } from '../table/types.js';
 import { DEFINITIONS_FILE } from '../versioning/layout.js';
 import type { RepoContext } from '../api/context.js';
@@ -32,7 +32,14 @@ export type Scalar = string | number | boolean | null;
 
 export interface EntityDef { name: string; keys: string[] }
 export interface SourceDef { name: string; table: string; entities: string[]; event_time: string; created_time: string | null }
-export interface FeatureDef { name: string; source: string; column: string; ttl: Duration | null }
+export interface FeatureDef {
+  name: string;
+  source: string;
+  column: string;
+  ttl: Duration | null;
+  /** The declared type (canonical name, as `fv show` prints it), checked against the column where the table exists. */
+  type: string | null;
+}
 export interface LabelDef { name: string; source: string; column: string }
 export interface TrainingSetDef { name: string; spine: string; label: string | null; features: string[]; as_of: { inclusive: boolean; created_cutoff: boolean } }
 
@@ -85,6 +92,8 @@ export interface ParseOptions {
   file?: string;
   /** Column names of the tables that exist where the definitions are checked; undefined skips column checks. */
   tables?: Map<string, string[]>;
+  /** Column types of those tables (by table, then column), for declared feature types; undefined skips type checks. */
+  types?: Map<string, Map<string, string>>;
 }
 
 const NAME = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
@@ -221,6 +230,16 @@ function column(c: Ctx, tables: Map<string, string[]> | undefined, table: string
   }
 }
 
+/** The canonical spelling of a declared type (`int` -> `int64`, ...), or a failure at `path`. */
+function declaredType(c: Ctx, text: string, path: string): string {
+  try {
+    return typeToString(parseType(text));
+  } catch (e) {
+    if (isFvError(e)) c.fail(path, e.message, e.hint);
+    throw e;
+  }
+}
+
 const TOP = ['entities', 'sources', 'features', 'labels', 'training_sets', 'checks', 'version', '$schema'];
 
 /** Validates features.json (bytes or text) and returns typed definitions. */
@@ -261,11 +280,21 @@ export function parseDefinitions(input: string | Uint8Array, opts: ParseOptions 
   });
 
   named(c, root, 'features', (name, v, p) => {
-    const o = obj(c, v, p, ['source', 'column', 'ttl']);
+    const o = obj(c, v, p, ['source', 'column', 'ttl', 'type']);
     const source = str(c, o, 'source', p, true);
     ref(c, d.sources, 'source', source, jsonPath(p, 'source'));
     const col = str(c, o, 'column', p, true);
-    column(c, tables, d.sources.get(source)!.table, col, jsonPath(p, 'column'));
+    const table = d.sources.get(source)!.table;
+    column(c, tables, table, col, jsonPath(p, 'column'));
+    const typeText = str(c, o, 'type', p, false);
+    let type: string | null = null;
+    if (typeText !== undefined) {
+      type = declaredType(c, typeText, jsonPath(p, 'type'));
+      const actual = opts.types?.get(table)?.get(col);
+      if (actual !== undefined && actual !== type) {
+        c.fail(jsonPath(p, 'type'), `declared ${type}, but column "${col}" of table ${table} is ${actual}`, 'fix the declaration, or re-import the table with --types to fix the column type');
+      }
+    }
     const ttlText = str(c, o, 'ttl', p, false);
     let ttl: Duration | null = null;
     if (ttlText !== undefined) {
@@ -273,7 +302,7 @@ export function parseDefinitions(input: string | Uint8Array, opts: ParseOptions 
       if ('error' in r) c.fail(jsonPath(p, 'ttl'), `bad duration ${JSON.stringify(ttlText)}: ${r.error}`);
       ttl = r;
     }
-    d.features.set(name, { name, source, column: col, ttl });
+    d.features.set(name, { name, source, column: col, ttl, type });
   });
 
   named(c, root, 'labels', (name, v, p) => {
@@ -514,7 +543,12 @@ export async function loadDefinitions(ctx: RepoContext, at?: string): Promise<Lo
   }
   if (bytes === null) return { defs: emptyDefinitions(), commit, tables, oid };
   const columns = new Map<string, string[]>();
-  for (const [name, m] of tables) columns.set(name, (await ctx.manifest(m, name)).fields.map((f) => f.name));
+  const types = new Map<string, Map<string, string>>();
+  for (const [name, m] of tables) {
+    const fields = (await ctx.manifest(m, name)).fields;
+    columns.set(name, fields.map((f) => f.name));
+    types.set(name, new Map(fields.map((f) => [f.name, typeToString(parseType(f.type))])));
+  }
   const file = at === undefined ? DEFINITIONS_FILE : `${DEFINITIONS_FILE} at ${at}`;
-  return { defs: parseDefinitions(bytes, { file, tables: columns }), commit, tables, oid };
+  return { defs: parseDefinitions(bytes, { file, tables: columns, types }), commit, tables, oid };
 }

@@ -99,7 +99,9 @@ function normTimes(col: Value[], type: FvType, commonNanos: bigint): (bigint | n
   for (let r = 0; r < col.length; r++) {
     const v = col[r];
     if (v === null || v === undefined) out[r] = null;
-    else out[r] = (typeof v === 'bigint' ? v : BigInt(v as number)) * factor;
+    // Multiplying by 1n would allocate a new BigInt per row for nothing.
+    else if (typeof v === 'bigint') out[r] = factor === 1n ? v : v * factor;
+    else out[r] = BigInt(v as number) * factor;
   }
   return out;
 }
@@ -134,6 +136,11 @@ function cmpBig(a: bigint, b: bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/** Compares two numbers or two BigInts (never one of each). */
+function cmpMixed(a: number | bigint, b: number | bigint): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
 function cmpNum(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
@@ -157,6 +164,11 @@ function fastView(col: readonly Value[]): Float64Array | null {
     } else return null;
   }
   return out;
+}
+
+function anyNull(cols: Value[][], r: number): boolean {
+  for (let i = 0; i < cols.length; i++) if (cols[i]![r] === null) return true;
+  return false;
 }
 
 function cmpKeyCols(ka: Value[][], a: number, kb: Value[][], b: number): number {
@@ -239,7 +251,7 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const cand: number[] = [];
     for (let r = 0; r < d.rowCount; r++) {
       if (times[r] === null) continue;
-      if (srcKeys.some((k) => k[r] === null)) continue;
+      if (anyNull(srcKeys, r)) continue;
       if (cutoff && created![r] === null) continue;
       cand.push(r);
     }
@@ -267,14 +279,32 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     });
     const m = cand.length;
     // 2. activation times, and the sweep order (by keys, then activation).
-    const bump = asOf.inclusive ? 0n : 1n;
-    const act: bigint[] = new Array(m);
-    for (let p = 0; p < m; p++) {
-      const r = cand[p]!;
-      let a = times[r]! + bump;
-      if (cutoff && created![r]! > a) a = created![r]!;
-      act[p] = a;
+    // Activation times as float64 when every time involved is an exact
+    // float64 integer (the common case: no BigInt per row), else as BigInts.
+    // Both kinds compare with < and <=, so the sweep below serves either.
+    const fst = fastView(spineT);
+    const numeric = ft !== null && fst !== null && (!cutoff || fc !== null);
+    const act: ArrayLike<number | bigint> = numeric ? new Float64Array(m) : new Array<bigint>(m);
+    if (numeric) {
+      const bump = asOf.inclusive ? 0 : 1;
+      const a64 = act as Float64Array;
+      for (let p = 0; p < m; p++) {
+        const r = cand[p]!;
+        let a = ft[r]! + bump;
+        if (cutoff && fc![r]! > a) a = fc![r]!;
+        a64[p] = a;
+      }
+    } else {
+      const bump = asOf.inclusive ? 0n : 1n;
+      const abig = act as bigint[];
+      for (let p = 0; p < m; p++) {
+        const r = cand[p]!;
+        let a = times[r]! + bump;
+        if (cutoff && created![r]! > a) a = created![r]!;
+        abig[p] = a;
+      }
     }
+    const spineTimes: ArrayLike<number | bigint> = numeric ? fst : (spineT as bigint[]);
     let sweep: Int32Array = new Int32Array(m);
     for (let p = 0; p < m; p++) sweep[p] = p;
     if (cutoff) {
@@ -282,7 +312,7 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
       const gid = new Int32Array(m);
       for (let q = 1; q < m; q++) gid[q] = gid[q - 1]! + (cmpKeyCols(srcKeys, cand[q - 1]!, srcKeys, cand[q]!) !== 0 ? 1 : 0);
       const arr = Array.from(sweep);
-      arr.sort((x, y) => gid[x]! - gid[y]! || cmpBig(act[x]!, act[y]!) || x - y);
+      arr.sort((x, y) => gid[x]! - gid[y]! || cmpMixed(act[x]!, act[y]!) || x - y);
       sweep = Int32Array.from(arr);
     }
 
@@ -290,9 +320,26 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const sk = s.keys.map((k) => spineKeyCol(k));
     const match = new Int32Array(n).fill(-1);
     const sp: number[] = [];
-    for (let r = 0; r < n; r++) if (spineT[r] !== null && !sk.some((k) => k[r] === null)) sp.push(r);
+    for (let r = 0; r < n; r++) if (spineT[r] !== null && !anyNull(sk, r)) sp.push(r);
     const fsk = sk.map(fastView);
-    const fst = fastView(spineT);
+    // Key comparisons of the sweep: as float64 where both sides have an exact view.
+    const srcVsSpine = (a: number, b: number): number => {
+      for (let i = 0; i < sk.length; i++) {
+        const fa = fk[i];
+        const fb = fsk[i];
+        const k = fa && fb ? cmpNum(fa[a]!, fb[b]!) : compareValues(srcKeys[i]![a]!, sk[i]![b]!);
+        if (k !== 0) return k;
+      }
+      return 0;
+    };
+    const spineVsSpine = (a: number, b: number): number => {
+      for (let i = 0; i < sk.length; i++) {
+        const f = fsk[i];
+        const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(sk[i]![a]!, sk[i]![b]!);
+        if (k !== 0) return k;
+      }
+      return 0;
+    };
     sp.sort((a, b) => {
       for (let i = 0; i < fsk.length; i++) {
         const f = fsk[i];
@@ -306,15 +353,15 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     let best = -1;
     let prev = -1;
     for (const r of sp) {
-      if (prev < 0 || cmpKeyCols(sk, prev, sk, r) !== 0) {
+      if (prev < 0 || spineVsSpine(prev, r) !== 0) {
         g = p;
-        while (g < m && cmpKeyCols(srcKeys, cand[sweep[g]!]!, sk, r) < 0) g++;
+        while (g < m && srcVsSpine(cand[sweep[g]!]!, r) < 0) g++;
         p = g;
         best = -1;
         prev = r;
       }
-      const T = spineT[r]!;
-      while (p < m && act[sweep[p]!]! <= T && cmpKeyCols(srcKeys, cand[sweep[p]!]!, sk, r) === 0) {
+      const T = spineTimes[r]!;
+      while (p < m && act[sweep[p]!]! <= T && srcVsSpine(cand[sweep[p]!]!, r) === 0) {
         if (sweep[p]! > best) best = sweep[p]!;
         p++;
       }
