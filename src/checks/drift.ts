@@ -34,7 +34,7 @@ export const drift: CheckFactory = async (def, table, env) => {
   const i = columnIndex(table, def.column!);
   const t = table.fields[i]!.type;
   const numeric = isNumericType(t);
-  if (def.method === 'ks' && !numeric) throw new CheckSetupError(`drift with method "ks" needs a numeric column; ${def.column} is ${t.kind}; use method "psi"`);
+  if (def.method === 'ks' && !numeric) throw new CheckSetupError(`drift with method "ks" needs a numeric column; ${def.column} is ${t.kind}; use method "psi"`, 'method');
   const expected = { method: def.method!, max: def.threshold! };
   const ref = await env.reference(def);
   if (ref === null) return { finish: () => ({ ok: true, observed: { [def.method!]: null }, expected, note: 'no reference table to compare with' }) };

@@ -1,6 +1,6 @@
 /** `fv check`: declared data checks against the working state or a commit; exit 1 on an error-severity failure. */
 import { describe, expect, it } from 'vitest';
-import { dataFile, expectGitClean, fails, fv, newRepo, ok, writeFile } from '../helpers.js';
+import { dataFile, expectGitClean, fails, fv, newRepo, ok, treeState, writeFile } from '../helpers.js';
 
 const defs = (checks: object[]): string =>
   JSON.stringify({
@@ -96,6 +96,43 @@ describe('check', () => {
     fails(dir, ['check'], /features\.json: not valid JSON/);
     fails(dir, ['check', '--at', 'nope'], /nope/);
   });
+
+  it('refuses every kind of bad check definition with exit 2, the file and the JSON path, and changes nothing', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('bd1.csv', 'user_id,spend,country,ts\n1,10,US,2024-01-01T00:00:00Z\n2,20,FR,2024-01-02T00:00:00Z\n'), '--table', 'users', '--key', 'user_id']);
+    ok(dir, ['commit', '-m', 'one']);
+    ok(dir, ['import', dataFile('bd2.csv', 'user_id,spend,country,ts\n1,11,US,2024-01-01T00:00:00Z\n'), '--table', 'users']);
+    const good = { id: 'fine', type: 'row_count', min: 1, severity: 'error' };
+    const cases: Array<[string, object, RegExp]> = [
+      ['unknown type', { id: 'x', type: 'not_nul', column: 'spend', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.type: unknown check type "not_nul"$/],
+      ['missing parameter', { id: 'x', type: 'regex', column: 'country', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.pattern: is required for a regex check$/],
+      ['missing column parameter', { id: 'x', type: 'not_null', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.column: is required for a not_null check$/],
+      ['wrong-typed parameter', { id: 'x', type: 'in_set', column: 'country', values: 'US', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.values: expected an array of values, got string "US"$/],
+      ['wrong-typed number', { id: 'x', type: 'drift', column: 'spend', bins: 'ten', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.bins: expected a number, got string "ten"$/],
+      ['bound not of the column type', { id: 'x', type: 'between', column: 'spend', min: 'zero', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.min: min "zero" is not a valid int64 value$/],
+      ['unknown column', { id: 'x', type: 'not_null', column: 'spent', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.column: no column "spent" in table users$/],
+      ['unknown column in a compound key', { id: 'x', type: 'unique', columns: ['user_id', 'day'], severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.columns\[1\]: no column "day" in table users$/],
+      ['column of the wrong kind', { id: 'x', type: 'freshness', column: 'country', max_age: 'P1D', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.column: freshness needs a timestamp or date column; country is utf8$/],
+      ['ks on text', { id: 'x', type: 'drift', column: 'country', method: 'ks', severity: 'warn' }, /^fv: error: features\.json: checks\.users\[1\]\.method: drift with method "ks" needs a numeric column/],
+      ['regex that does not compile', { id: 'x', type: 'regex', column: 'country', pattern: '([A-Z]', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.pattern: invalid regular expression: .*Unterminated group/],
+      ['unknown reference rev', { id: 'x', type: 'drift', column: 'spend', reference: 'v9', severity: 'error' }, /^fv: error: features\.json: checks\.users\[1\]\.reference: unknown revision "v9"$/],
+      ['reference past the first commit', { id: 'x', type: 'row_count_change', max_ratio: 0.5, reference: 'HEAD~3', severity: 'warn' }, /^fv: error: features\.json: checks\.users\[1\]\.reference: revision "HEAD~3" goes past the first commit$/],
+    ];
+    for (const [what, def, message] of cases) {
+      writeFile(dir, 'features.json', JSON.stringify({ checks: { users: [good, def] } }, null, 2) + '\n');
+      const before = treeState(dir);
+      const r = fails(dir, ['check', '--json'], message);
+      expect(r.stdout, what).toBe('');
+      // the commit gate refuses it the same way, and writes nothing
+      fails(dir, ['commit', '-m', 'bad definitions'], message);
+      expect(treeState(dir), what).toEqual(before);
+    }
+    // --at names the file as it was at that rev
+    writeFile(dir, 'features.json', JSON.stringify({ checks: { users: [good, { id: 'x', type: 'not_null', column: 'spent', severity: 'error' }] } }) + '\n');
+    ok(dir, ['commit', '-m', 'bad checks', '--no-verify']);
+    fails(dir, ['check', '--at', 'HEAD'], /^fv: error: features\.json at HEAD: checks\.users\[1\]\.column: no column "spent" in table users$/);
+    expectGitClean(dir);
+  }, 300_000);
 
   it('with no features.json there is nothing to check', () => {
     const dir = newRepo();
