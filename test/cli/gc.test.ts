@@ -85,7 +85,7 @@ describe('gc', () => {
     expect(ok(dir, ['export', 't', '--at', 'HEAD'])).toBe(csv([[9, 90]]));
     expect(JSON.parse(ok(dir, ['gc', '--json'], NOW)).removed).toEqual([]); // nothing left to remove
     expectGitClean(dir);
-  });
+  }, 240_000);
 
   it('keeps what lock files, tags and remote-tracking refs reach', () => {
     const dir = newRepo();
@@ -116,7 +116,7 @@ describe('gc', () => {
     expect(fsckUnreachable(dir).size).toBe(0);
     expect(ok(dir, ['export', 't', '--at', 'keep'])).toBe(csv([[1, 3], [3, 3]]));
     expectGitClean(dir, { porcelain: false });
-  });
+  }, 240_000);
 
   it('rejects a bad grace period with exit 2 and changes nothing', () => {
     const dir = newRepo();
@@ -125,7 +125,7 @@ describe('gc', () => {
     fails(dir, ['gc', '--grace', '1h'], /gc grace period "1h": expected an ISO-8601 duration/);
     fails(dir, ['gc'], /gc grace period "soon"/, { env: { FV_GC_GRACE: 'soon' } });
     expect(treeState(dir)).toEqual(before);
-  });
+  }, 120_000);
 
   it('never removes a concurrent commit\'s objects', async () => {
     const dir = newRepo();
