@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AUTHOR_ENV, dataFile, expectGitClean, FV, fails, git, newRepo, ok, treeState } from '../helpers.js';
+import { AUTHOR_ENV, dataFile, expectGitClean, FV, fails, fv, git, newRepo, ok, treeState } from '../helpers.js';
 
 const NOW = { env: { FV_GC_GRACE: 'PT0S' } };
 
@@ -115,6 +115,29 @@ describe('gc', () => {
     expect(gone.sort()).toEqual([...reachableBefore].sort());
     expect(fsckUnreachable(dir).size).toBe(0);
     expect(ok(dir, ['export', 't', '--at', 'keep'])).toBe(csv([[1, 3], [3, 3]]));
+    expectGitClean(dir, { porcelain: false });
+  }, 240_000);
+
+  it('keeps a merge in progress: the merged commit of a deleted branch survives until the merge is committed', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('gm0.csv', csv([[1, 1], [2, 2]])), '--table', 't', '--key', 'id']);
+    ok(dir, ['commit', '-m', 'base']);
+    ok(dir, ['checkout', '-b', 'side']);
+    ok(dir, ['import', dataFile('gm1.csv', csv([[1, 10], [2, 2]])), '--table', 't']);
+    ok(dir, ['commit', '-m', 'side']);
+    const side = git(dir, ['rev-parse', 'HEAD']).stdout.trim();
+    ok(dir, ['checkout', 'main']);
+    ok(dir, ['import', dataFile('gm2.csv', csv([[1, 20], [2, 2]])), '--table', 't']);
+    ok(dir, ['commit', '-m', 'main']);
+    ok(dir, ['branch', '-d', 'side']);
+    expect(fv(dir, ['merge', side]).code).toBe(1); // a conflict: the merge stays in progress
+    expect(fsckUnreachable(dir).has(side)).toBe(true); // only .git/fv/merge.json names it
+    expect(JSON.parse(ok(dir, ['gc', '--json'], NOW)).removed).toEqual([]);
+    ok(dir, ['resolve', 't', '--theirs']);
+    ok(dir, ['commit', '-m', 'merged']);
+    expect(git(dir, ['rev-parse', 'HEAD^2']).stdout.trim()).toBe(side);
+    expect(ok(dir, ['export', 't', '--at', side])).toBe(csv([[1, 10], [2, 2]]));
+    expect(ok(dir, ['export', 't'])).toBe(csv([[1, 10], [2, 2]]));
     expectGitClean(dir, { porcelain: false });
   }, 240_000);
 
