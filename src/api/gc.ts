@@ -5,7 +5,8 @@
  *   - every ref under refs/ (branches, tags, remote-tracking refs, notes,
  *     stash, anything else), packed-refs, and HEAD-like files in the git
  *     directory (HEAD, ORIG_HEAD, MERGE_HEAD, FETCH_HEAD...);
- *   - reflogs (.git/logs) and the git index, as `git fsck` counts them;
+ *   - reflogs (.git/logs) and the git index, as `git fsck` counts them,
+ *     also those of linked work trees (.git/worktrees/*);
  *   - every file under .git/fv/: working.json (uncommitted imports point at
  *     manifests and chunks no ref reaches yet), merge.json (a merge in
  *     progress), and any state file added later;
@@ -116,15 +117,25 @@ function collectRoots(dir: string, gitdir: string): Roots {
   };
   for (const f of walkFiles(path.join(gitdir, 'refs'))) addFile(f, plain);
   addFile(path.join(gitdir, 'packed-refs'), plain);
-  for (const name of fs.readdirSync(gitdir)) if (/^[A-Z_]*HEAD$/.test(name)) addFile(path.join(gitdir, name), plain);
-  for (const f of walkFiles(path.join(gitdir, 'logs'))) addFile(f, plain);
-  const index = path.join(gitdir, 'index');
-  if (fs.existsSync(index)) {
+  // The main work tree's HEADs, reflogs and index, and those of linked work trees (`git worktree add`).
+  const linked = path.join(gitdir, 'worktrees');
+  const adminDirs = [gitdir, ...(fs.existsSync(linked) ? fs.readdirSync(linked).map((w) => path.join(linked, w)) : [])];
+  for (const admin of adminDirs) {
+    let names: string[];
+    try {
+      names = fs.readdirSync(admin);
+    } catch {
+      continue;
+    }
+    for (const name of names) if (/^[A-Z_]*HEAD$/.test(name)) addFile(path.join(admin, name), plain);
+    for (const f of walkFiles(path.join(admin, 'logs'))) addFile(f, plain);
+    const index = path.join(admin, 'index');
+    if (!fs.existsSync(index)) continue;
     try {
       for (const e of decodeIndex(fs.readFileSync(index))) if (e.mode !== 0o160000) plain.push(e.oid);
     } catch (e) {
       // An index gc cannot read could name anything: removing objects would be a guess.
-      throw new FvError('CORRUPT', `cannot read the git index, so gc cannot tell what it needs: ${(e as Error).message}`, { hint: 'run `git status` to check the repository, then retry' });
+      throw new FvError('CORRUPT', `cannot read the git index ${path.relative(dir, index)}, so gc cannot tell what it needs: ${(e as Error).message}`, { hint: 'run `git status` to check the repository, then retry' });
     }
   }
   for (const f of walkFiles(path.join(gitdir, 'fv'))) addFile(f, scanned);
