@@ -172,18 +172,23 @@ async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
   const read = async (oid: string): Promise<{ type: string; object: unknown } | null> => {
     try {
       return await git.readObject({ fs, gitdir, oid, format: 'parsed', cache });
-    } catch {
-      return null;
+    } catch (e) {
+      if ((e as { code?: string }).code === 'NotFoundError') return null;
+      // An object that is there but unreadable may name others: deleting anything now would be a guess.
+      throw new FvError('CORRUPT', `cannot read git object ${oid} (${(e as Error).message}); gc removed nothing`, { hint: 'run `git fsck --full` to check the repository' });
     }
   };
+  /** Blobs already scanned for ids (a blob first met in a tree is marked without being read). */
+  const scanned = new Set<string>();
   const queue: Array<{ oid: string; scan: boolean; blob?: boolean }> = [
     ...roots.plain.map((oid) => ({ oid, scan: false })),
     ...roots.scanned.map((oid) => ({ oid, scan: true })),
   ];
   while (queue.length > 0) {
     const { oid, scan, blob } = queue.pop()!;
-    if (seen.has(oid)) continue;
+    if (scan ? scanned.has(oid) : seen.has(oid)) continue;
     seen.add(oid);
+    if (scan) scanned.add(oid);
     // A blob named by a tree or the index needs no reading; a scanned root might be a manifest.
     if (blob && !scan) continue;
     const o = await read(oid);

@@ -141,6 +141,21 @@ describe('gc', () => {
     expectGitClean(dir, { porcelain: false });
   }, 240_000);
 
+  it('removes nothing when a reachable object is unreadable', () => {
+    const dir = newRepo();
+    ok(dir, ['import', dataFile('gx1.csv', csv([[1, 1]])), '--table', 't', '--key', 'id']);
+    ok(dir, ['commit', '-m', 'one']);
+    ok(dir, ['import', dataFile('gx2.csv', csv([[1, 2]])), '--table', 't']);
+    ok(dir, ['import', dataFile('gx3.csv', csv([[1, 3]])), '--table', 't']); // gx2's objects are garbage
+    const tree = git(dir, ['rev-parse', 'HEAD^{tree}']).stdout.trim();
+    const file = path.join(dir, '.git', 'objects', tree.slice(0, 2), tree.slice(2));
+    fs.chmodSync(file, 0o644);
+    fs.writeFileSync(file, 'not zlib');
+    const before = treeState(dir);
+    fails(dir, ['gc'], new RegExp(`cannot read git object ${tree} .*; gc removed nothing$`), NOW);
+    expect(treeState(dir)).toEqual(before);
+  }, 120_000);
+
   it('rejects a bad grace period with exit 2 and changes nothing', () => {
     const dir = newRepo();
     ok(dir, ['import', dataFile('gb.csv', csv([[1, 1]])), '--table', 't', '--key', 'id']);
