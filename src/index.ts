@@ -24,5 +24,6 @@ export type { FvType, Field, Value } from './table/types.js';
 export type { TableManifest } from './table/manifest.js';
 export type { BuildLock, BuildOptions, BuildFilesOptions, BuildFilesResult } from './api/build.js';
 export type { ReproOptions, ReproResult, ReproDifference } from './api/repro.js';
+export type { GcOptions, GcResult, GcObject } from './api/gc.js';
 export { pointInTimeJoin } from './features/pit-join.js';
 export type { PitSpec, PitSource, PitColumn } from './features/pit-join.js';

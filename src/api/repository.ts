@@ -22,6 +22,8 @@ import type { ExportOptions } from './read.js';
 import { blame } from './blame.js';
 import type { BlameResult } from './blame.js';
 import { installHooks } from './hooks.js';
+import { gc } from './gc.js';
+import type { GcOptions, GcResult } from './gc.js';
 import type { HooksResult } from './hooks.js';
 import { reset } from './reset.js';
 import { revert } from './revert.js';
@@ -99,6 +101,11 @@ export class Repository {
   /** Runs the data checks declared in features.json (working state, or the commit at `opts.at`). */
   check(opts: CheckOptions = {}): Promise<CheckReport> {
     return check(this.ctx, opts);
+  }
+
+  /** Removes loose objects nothing reaches (`fv gc`); packs are left alone. */
+  gc(opts: GcOptions = {}): Promise<GcResult> {
+    return gc(this.ctx, opts);
   }
 
   /** Installs the git pre-commit hook that runs `fv check`. */

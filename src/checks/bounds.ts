@@ -18,7 +18,7 @@ export function boundComparer(bound: number | string, t: FvType, what: string): 
   try {
     b = parseValueAs(String(bound), t);
   } catch {
-    throw new CheckSetupError(`${what} ${JSON.stringify(bound)} is not a valid ${t.kind} value`);
+    throw new CheckSetupError(`${what} ${JSON.stringify(bound)} is not a valid ${t.kind} value`, what);
   }
   return (v) => compareValues(v, b);
 }

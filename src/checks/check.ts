@@ -98,12 +98,22 @@ export function judgeNonNull(d: TableData, i: number, fail: (row: number) => voi
 
 export type CheckFactory = (def: CheckDef, table: TableView, env: CheckEnv) => Judge | Promise<Judge>;
 
-/** A check that cannot be evaluated: it fails with this message. */
-export class CheckSetupError extends Error {}
+/**
+ * A check that cannot be evaluated. With `param` (the definition's field at
+ * fault: "column", "min", "reference"...) the definition is wrong for this
+ * table, and `fv check` / the commit gate refuse it as a bad features.json
+ * (exit 2, with the JSON path); without, the check fails with this message.
+ */
+export class CheckSetupError extends Error {
+  constructor(message: string, readonly param?: string) {
+    super(message);
+  }
+}
 
-export function columnIndex(table: TableView, name: string): number {
+/** The index of column `name`; `param` names the definition field it came from. */
+export function columnIndex(table: TableView, name: string, param = 'column'): number {
   const i = table.fields.findIndex((f) => f.name === name);
-  if (i < 0) throw new CheckSetupError(`no column "${name}" in table ${table.name}`);
+  if (i < 0) throw new CheckSetupError(`no column "${name}" in table ${table.name}`, param);
   return i;
 }
 

@@ -3,7 +3,8 @@
  * `fv diff --stats`:
  *   psiNumeric: PSI over `bins` bins cut at the reference's quantiles (i/bins);
  *   psiCategories: PSI with one bin per category seen on either side;
- *   ksStatistic: the two-sample Kolmogorov-Smirnov statistic D.
+ *   ksStatistic: the two-sample Kolmogorov-Smirnov statistic D;
+ *   chiSquareCategories: Pearson's chi-square statistic of homogeneity.
  * PSI = sum over bins of (cur - ref) * ln(cur / ref) with shares, an empty
  * bin counted as 0.0001.
  */
@@ -65,4 +66,28 @@ export function ksStatistic(a: Float64Array, b: Float64Array): number {
     d = Math.max(d, Math.abs(i / a.length - j / b.length));
   }
   return d;
+}
+
+/**
+ * Pearson's chi-square statistic of the 2 x k contingency table (reference
+ * counts, current counts) over the k categories seen on either side:
+ * sum over cells of (observed - expected)^2 / expected, expected = row total
+ * * column total / n. Degrees of freedom k - 1. Either side empty: 0 if both
+ * are, else Infinity.
+ */
+export function chiSquareCategories(ref: Map<string, number>, cur: Map<string, number>): { chi2: number; dof: number } {
+  const rn = [...ref.values()].reduce((a, b) => a + b, 0);
+  const cn = [...cur.values()].reduce((a, b) => a + b, 0);
+  const keys = new Set([...ref.keys(), ...cur.keys()]);
+  const dof = Math.max(keys.size - 1, 0);
+  if (rn === 0 || cn === 0) return { chi2: rn === cn ? 0 : Infinity, dof };
+  const n = rn + cn;
+  let chi2 = 0;
+  for (const k of keys) {
+    const r = ref.get(k) ?? 0, c = cur.get(k) ?? 0;
+    const col = r + c;
+    const er = (rn * col) / n, ec = (cn * col) / n;
+    chi2 += (r - er) ** 2 / er + (c - ec) ** 2 / ec;
+  }
+  return { chi2, dof };
 }

@@ -5,9 +5,12 @@
  *   psi, strings (and other non-numeric types): one bin per category seen
  *     on either side; PSI = sum (cur - ref) * ln(cur / ref) over bins, empty
  *     bins counted as 0.0001;
- *   ks (numeric only): the two-sample Kolmogorov-Smirnov statistic D.
+ *   ks (numeric only): the two-sample Kolmogorov-Smirnov statistic D;
+ *   chi2 (any type, values as categories): Pearson's chi-square statistic
+ *     of the reference and current category counts, with its degrees of
+ *     freedom.
  * Fails when the statistic exceeds `threshold` (default 0.2 for psi, 0.1 for
- * ks). Nulls and NaN are left out. Numeric values of both sides are held in
+ * ks; required for chi2, whose scale grows with the row count). Nulls and NaN are left out. Numeric values of both sides are held in
  * memory (8 bytes per row); categories one Map entry per distinct value.
  * No reference table: the check passes with a note.
  */
@@ -15,9 +18,9 @@ import type { TableManifest } from '../table/manifest.js';
 import { formatValue } from '../table/values.js';
 import type { CheckEnv, CheckFactory } from './check.js';
 import { CheckSetupError, columnIndex, isNumericType, NumberColumn, toNumber } from './check.js';
-import { ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
+import { chiSquareCategories, ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
 
-export { ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
+export { chiSquareCategories, ksStatistic, psiCategories, psiNumeric } from './drift-math.js';
 
 interface Collector {
   add(col: unknown[], n: number): void;
@@ -33,8 +36,9 @@ async function collectReference(env: CheckEnv, m: TableManifest, column: string,
 export const drift: CheckFactory = async (def, table, env) => {
   const i = columnIndex(table, def.column!);
   const t = table.fields[i]!.type;
-  const numeric = isNumericType(t);
-  if (def.method === 'ks' && !numeric) throw new CheckSetupError(`drift with method "ks" needs a numeric column; ${def.column} is ${t.kind}; use method "psi"`);
+  // chi2 counts categories whatever the type (integer codes are categories too).
+  const numeric = isNumericType(t) && def.method !== 'chi2';
+  if (def.method === 'ks' && !numeric) throw new CheckSetupError(`drift with method "ks" needs a numeric column; ${def.column} is ${t.kind}; use method "psi"`, 'method');
   const expected = { method: def.method!, max: def.threshold! };
   const ref = await env.reference(def);
   if (ref === null) return { finish: () => ({ ok: true, observed: { [def.method!]: null }, expected, note: 'no reference table to compare with' }) };
@@ -61,7 +65,7 @@ export const drift: CheckFactory = async (def, table, env) => {
     };
     return m;
   };
-  const refNumericOk = refType === undefined || numeric === /^(u?int|float|decimal)/.test(refType);
+  const refNumericOk = refType === undefined || def.method === 'chi2' || numeric === /^(u?int|float|decimal)/.test(refType);
   if (!refNumericOk) throw new CheckSetupError(`column ${def.column} changed kind since the reference ${ref.rev} (${refType}); drift cannot compare them`);
   const cur = numeric ? newNums() : newCats();
   const base = numeric ? newNums() : newCats();
@@ -73,6 +77,10 @@ export const drift: CheckFactory = async (def, table, env) => {
       return 0;
     },
     finish() {
+      if (def.method === 'chi2') {
+        const { chi2, dof } = chiSquareCategories(base as Map<string, number>, cur as Map<string, number>);
+        return { ok: chi2 <= def.threshold!, observed: { chi2: Number.isFinite(chi2) ? chi2 : null, dof, reference: ref.rev }, expected };
+      }
       let stat: number;
       if (def.method === 'ks') stat = ksStatistic((base as NumberColumn).sorted(), (cur as NumberColumn).sorted());
       else if (numeric) stat = psiNumeric((base as NumberColumn).sorted(), (cur as NumberColumn).sorted(), def.bins!);

@@ -22,7 +22,7 @@ export function formatAge(nanos: bigint): string {
 export const freshness: CheckFactory = (def, table, env) => {
   const i = columnIndex(table, def.column!);
   const t = table.fields[i]!.type;
-  if (t.kind !== 'timestamp' && t.kind !== 'date32') throw new CheckSetupError(`freshness needs a timestamp or date column; ${def.column} is ${t.kind}`);
+  if (t.kind !== 'timestamp' && t.kind !== 'date32') throw new CheckSetupError(`freshness needs a timestamp or date column; ${def.column} is ${t.kind}`, 'column');
   const toNanos = (v: number | bigint): bigint =>
     t.kind === 'timestamp' ? (v as bigint) * (1000000000n / TIME_UNITS_PER_SECOND[t.unit]) : BigInt(v as number) * 86400n * 1000000000n;
   let latest: bigint | number | null = null;

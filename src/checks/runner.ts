@@ -18,7 +18,7 @@ import type { TableData } from '../table/table-data.js';
 import { readChunks } from '../table/table-reader.js';
 import { parseTimestamp } from '../table/temporal.js';
 import { valueToJson } from '../table/values.js';
-import { checkTableName } from '../versioning/layout.js';
+import { checkTableName, DEFINITIONS_FILE } from '../versioning/layout.js';
 import type { CheckEnv, CheckExample, CheckReport, CheckResult, Judge, ReferenceTable, TableView } from './check.js';
 import { CheckSetupError } from './check.js';
 import { CHECKS } from './registry.js';
@@ -49,6 +49,7 @@ export async function runChecks(ctx: RepoContext, opts: RunChecksOptions = {}): 
   const at = opts.at === 'WORKING' ? undefined : opts.at;
   for (const t of opts.tables ?? []) checkTableName(t);
   const loaded = await loadDefinitions(ctx, at);
+  const definitionsFile = at === undefined ? DEFINITIONS_FILE : `${DEFINITIONS_FILE} at ${at}`;
   const parent = at === undefined ? await ctx.head() : ((await ctx.git.readCommit(loaded.commit!)).parents[0] ?? null);
   const now = opts.now ?? checkTime();
   const refs = new Map<string, Map<string, string>>();
@@ -77,7 +78,7 @@ export async function runChecks(ctx: RepoContext, opts: RunChecksOptions = {}): 
           try {
             commit = await ctx.resolve(def.reference);
           } catch (e) {
-            throw new CheckSetupError(`reference ${JSON.stringify(def.reference)}: ${(e as Error).message}`);
+            throw new CheckSetupError(`${(e as Error).message}`, 'reference');
           }
           rev = def.reference;
         } else {
@@ -89,7 +90,7 @@ export async function runChecks(ctx: RepoContext, opts: RunChecksOptions = {}): 
         return m === undefined ? null : { rev, manifest: await ctx.manifest(m, table) };
       },
     };
-    results.push(...(await runTableChecks(table, manifest, defs, env)));
+    results.push(...(await runTableChecks(table, manifest, defs, env, definitionsFile)));
   }
   return { ok: results.every((r) => r.ok || r.severity !== 'error'), results };
 }
@@ -109,13 +110,15 @@ export class ChecksFailed extends Error {
 }
 
 /**
- * The commit gate: runs the error-severity checks of the working state (the
- * work tree's features.json; reference = HEAD, the new commit's parent) and
- * throws ChecksFailed if any fails. An invalid features.json throws
- * FvError('BAD_DEFINITIONS'). Read-only: safe to call while holding the lock.
+ * The commit gate: runs the checks of the working state (the work tree's
+ * features.json; reference = HEAD, the new commit's parent) and throws
+ * ChecksFailed if an error-severity check fails. Warn checks run too (and
+ * show in the report): a warn check whose definition does not fit the data
+ * (unknown column, unknown reference) is as much a bad features.json as an
+ * error one, FvError('BAD_DEFINITIONS'). Read-only: safe under the lock.
  */
 export async function verifyChecks(ctx: RepoContext, opts: { now?: bigint; tables?: string[] } = {}): Promise<CheckReport> {
-  const report = await runChecks(ctx, { severity: 'error', now: opts.now, tables: opts.tables });
+  const report = await runChecks(ctx, { now: opts.now, tables: opts.tables });
   if (!report.ok) throw new ChecksFailed(report);
   return report;
 }
@@ -139,8 +142,22 @@ interface Running {
   examples: CheckExample[];
 }
 
-/** Runs the checks of one table (manifest null: the table does not exist, and every check fails). */
-export async function runTableChecks(table: string, manifest: TableManifest | null, defs: CheckDef[], env: CheckEnv): Promise<CheckResult[]> {
+/**
+ * A setup error that blames a field of the definition is a bad features.json,
+ * not a failed check: with the file name at hand it becomes an FvError naming
+ * the file and the JSON path of that field.
+ */
+function badDefinition(e: CheckSetupError, def: CheckDef, definitionsFile: string | undefined): FvError | null {
+  if (e.param === undefined || definitionsFile === undefined) return null;
+  return new FvError('BAD_DEFINITIONS', `${definitionsFile}: ${def.path}.${e.param}: ${e.message}`);
+}
+
+/**
+ * Runs the checks of one table (manifest null: the table does not exist, and
+ * every check fails). Checks that cannot be evaluated fail with an `error`;
+ * given `definitionsFile`, one whose definition is at fault throws instead.
+ */
+export async function runTableChecks(table: string, manifest: TableManifest | null, defs: CheckDef[], env: CheckEnv, definitionsFile?: string): Promise<CheckResult[]> {
   if (manifest === null) return defs.map((d) => setupFailure(d, `no table ${table}`));
   const view: TableView = { name: table, manifest, fields: manifestSchema(manifest).fields };
   const keyIdx = manifest.key.map((k) => view.fields.findIndex((f) => f.name === k));
@@ -151,6 +168,8 @@ export async function runTableChecks(table: string, manifest: TableManifest | nu
       running.push({ def, judge: await CHECKS[def.type](def, view, env), unexpected: 0, judged: 0, examples: [] });
     } catch (e) {
       if (!(e instanceof CheckSetupError)) throw e;
+      const bad = badDefinition(e, def, definitionsFile);
+      if (bad) throw bad;
       out.set(def, setupFailure(def, e.message));
     }
   }
@@ -174,6 +193,8 @@ export async function runTableChecks(table: string, manifest: TableManifest | nu
       v = await r.judge.finish();
     } catch (e) {
       if (!(e instanceof CheckSetupError)) throw e;
+      const bad = badDefinition(e, r.def, definitionsFile);
+      if (bad) throw bad;
       out.set(r.def, setupFailure(r.def, e.message));
       continue;
     }

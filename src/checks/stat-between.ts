@@ -12,7 +12,7 @@ import { CheckSetupError, columnIndex, isNumericType, NumberColumn, quantileSort
 export const statBetween: CheckFactory = (def, table) => {
   const i = columnIndex(table, def.column!);
   const t = table.fields[i]!.type;
-  if (!isNumericType(t)) throw new CheckSetupError(`stat_between needs a numeric column; ${def.column} is ${t.kind}`);
+  if (!isNumericType(t)) throw new CheckSetupError(`stat_between needs a numeric column; ${def.column} is ${t.kind}`, 'column');
   let n = 0, mean = 0, m2 = 0, min = Infinity, max = -Infinity;
   const all = def.stat === 'quantile' ? new NumberColumn() : null;
   const expected: Record<string, Json> = { stat: def.stat! };

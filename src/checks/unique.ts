@@ -13,7 +13,7 @@ export function valueKey(v: Value): string {
 }
 
 export const unique: CheckFactory = (def, table) => {
-  const idx = def.columns!.map((c) => columnIndex(table, c));
+  const idx = def.columns!.map((c, k) => columnIndex(table, c, def.column !== undefined ? 'column' : `columns[${k}]`));
   const seen = new Set<string>();
   let duplicates = 0;
   return {

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { openRepository } from '../api/repository.js';
 import type { CheckReport, CheckResult } from '../api/check.js';
 import type { Json } from '../table/canonical-json.js';
-import { compactJson } from '../table/canonical-json.js';
+import { compactJson, RawJson } from '../table/canonical-json.js';
 import { NegativeAnswer } from './negative.js';
 import { print, printJson } from './output.js';
 import { style, truncate } from './style.js';
@@ -12,12 +12,19 @@ function collect(v: string, prev: string[] = []): string[] {
   return [...prev, ...v.split(',').map((s) => s.trim()).filter((s) => s.length > 0)];
 }
 
+/** A figure for people: float noise (1.8499999999999996) rounded to 12 significant digits; JSON keeps every digit. */
+function figure(v: Json): string {
+  if (typeof v === 'number' && !Number.isInteger(v) && Number.isFinite(v)) return String(Number(v.toPrecision(12)));
+  return typeof v === 'string' ? v : compactJson(v);
+}
+
 function kv(o: Json): string {
   if (o === null) return 'null';
-  if (typeof o !== 'object' || Array.isArray(o)) return compactJson(o);
+  if (typeof o !== 'object' || Array.isArray(o)) return figure(o);
   return Object.entries(o)
     .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k} ${typeof v === 'string' ? v : compactJson(v as Json)}`)
+    // A default reference is a commit id: its short form is what people use.
+    .map(([k, v]) => `${k} ${k === 'reference' && typeof v === 'string' && /^[0-9a-f]{40}$/.test(v) ? v.slice(0, 7) : figure(v as Json)}`)
     .join(', ');
 }
 
@@ -51,8 +58,22 @@ export function renderCheckReport(r: CheckReport): string {
 function failureDetails(x: CheckResult): string[] {
   if (x.error) return [`error: ${x.error}`];
   const out = [`observed: ${kv(x.observed)}`, `expected: ${kv(x.expected)}`];
-  if (x.unexpected > 0) out.push(`failing rows: ${x.unexpected} of ${x.rows} (${pct(x.unexpected, x.rows)})`);
-  for (const e of x.examples) out.push(`e.g. ${x.examples[0]!.key.length ? `key ${compactJson(e.key)}` : `row #${e.index}`}: ${truncate(compactJson(e.row), 160)}`);
+  if (x.unexpected > 0) {
+    const e = x.expected;
+    const mostly = typeof e === 'object' && e !== null && !Array.isArray(e) && !(e instanceof RawJson) ? e.mostly : undefined;
+    // With `mostly`, say how many failures would have been tolerated.
+    const tolerated = typeof mostly === 'number' ? Math.floor(x.rows * (1 - mostly) + 1e-9) : null;
+    const allowed = tolerated !== null ? `; at most ${tolerated} (${pct(tolerated, x.rows)}) allowed` : '';
+    out.push(`failing rows: ${x.unexpected} of ${x.rows} (${pct(x.unexpected, x.rows)})${allowed}`);
+  }
+  // The checked column's value first (the row can be long and is truncated), then the row.
+  const col = x.column !== undefined && !x.column.includes(',') ? x.column : undefined;
+  for (const e of x.examples) {
+    const where = e.key.length ? `key ${compactJson(e.key)}` : `row #${e.index}`;
+    const value = col !== undefined && col in e.row ? `${col}=${compactJson(e.row[col]!)}  ` : '';
+    out.push(`e.g. ${where}: ${value}${truncate(compactJson(e.row), 160)}`);
+  }
+  if (x.unexpected > x.examples.length && x.examples.length > 0) out.push(`... and ${x.unexpected - x.examples.length} more`);
   return out;
 }
 

@@ -38,6 +38,6 @@ function profileToJson(p: ColumnStats | null): Json {
 /** The `stats` member of a table in `diff --stats --json`. */
 export function statsToJson(stats: Record<string, ColumnStatsDiff>): Json {
   const out: Record<string, Json> = {};
-  for (const [c, s] of Object.entries(stats)) out[c] = { before: profileToJson(s.before), after: profileToJson(s.after), psi: s.psi, ks: s.ks };
+  for (const [c, s] of Object.entries(stats)) out[c] = { before: profileToJson(s.before), after: profileToJson(s.after), psi: s.psi, ks: s.ks, chi2: s.chi2 };
   return out;
 }

@@ -181,7 +181,7 @@ function renderColumnStats(stats: Record<string, ColumnStatsDiff>): string[] {
     if (kinds.includes('categorical')) {
       row('top', (p) => (p.top === null ? '∅' : p.top.map((t) => `${truncate(t.value, 16)}:${t.count}`).join(' ') + (p.topExact ? '' : ' (approx.)')));
     }
-    const drift = [s.psi === null ? null : `psi ${fmtNum(s.psi)}`, s.ks === null ? null : `ks ${fmtNum(s.ks)}`].filter((x) => x !== null);
+    const drift = [s.psi === null ? null : `psi ${fmtNum(s.psi)}`, s.ks === null ? null : `ks ${fmtNum(s.ks)}`, s.chi2 === null ? null : `chi2 ${fmtNum(s.chi2)}`].filter((x) => x !== null);
     const lines = columns(rows).map((l) => `    ${l}`);
     if (drift.length) lines.push(`    ${'drift'.padEnd(Math.max(...rows.map((r) => r[0]!.length)) + 2)}${drift.join('  ')}`);
     out.push(...lines);

@@ -68,7 +68,7 @@ export interface CheckDef {
   stat?: 'mean' | 'stdev' | 'min' | 'max' | 'quantile';
   q?: number;
   max_age?: Duration;
-  method?: 'psi' | 'ks';
+  method?: 'psi' | 'ks' | 'chi2';
   threshold?: number;
   bins?: number;
 }
@@ -498,8 +498,10 @@ function parseCheck(c: Ctx, table: string, v: unknown, p: string): CheckDef {
       break;
     case 'drift': {
       const method = get(v, 'method') ?? 'psi';
-      if (method !== 'psi' && method !== 'ks') c.fail(jsonPath(p, 'method'), `expected "psi" or "ks", got ${what(method)}`);
+      if (method !== 'psi' && method !== 'ks' && method !== 'chi2') c.fail(jsonPath(p, 'method'), `expected "psi", "ks" or "chi2", got ${what(method)}`);
       d.method = method;
+      // chi-square grows with the row count: no default threshold fits every table.
+      if (method === 'chi2' && get(v, 'threshold') === undefined) c.fail(jsonPath(p, 'threshold'), 'is required for method "chi2" (the largest chi-square statistic allowed)');
       d.threshold = num(c, v, 'threshold', p, { min: 0 }) ?? (method === 'psi' ? 0.2 : 0.1);
       d.bins = num(c, v, 'bins', p, { integer: true, min: 2, max: 1000 }) ?? 10;
       break;

@@ -29,7 +29,7 @@
  * NaN is counted as a value but left out of the numeric figures.
  */
 import { isNumericType, NumberColumn, quantileSorted, toNumber } from '../../checks/check.js';
-import { ksStatistic, psiCategories, psiNumeric } from '../../checks/drift-math.js';
+import { chiSquareCategories, ksStatistic, psiCategories, psiNumeric } from '../../checks/drift-math.js';
 import type { Json } from '../../table/canonical-json.js';
 import type { TableData } from '../../table/table-data.js';
 import type { Field, FvType, Value } from '../../table/types.js';
@@ -77,6 +77,8 @@ export interface ColumnStatsDiff {
   after: ColumnStats | null;
   psi: number | null;
   ks: number | null;
+  /** Pearson's chi-square statistic over the categories (categorical columns). */
+  chi2: number | null;
 }
 
 export function profileKind(t: FvType): ProfileKind {
@@ -334,7 +336,7 @@ export function compareProfiles(before: TableProfile | null, after: TableProfile
     const b = before?.get(name) ?? null;
     const a = after?.get(name) ?? null;
     const range = b?.range() ?? a?.range() ?? null;
-    let psi: number | null = null, ks: number | null = null;
+    let psi: number | null = null, ks: number | null = null, chi2: number | null = null;
     if (b !== null && a !== null) {
       if (b.values !== null && a.values !== null && b.kind === a.kind) {
         const bs = b.sorted(), as = a.sorted();
@@ -344,9 +346,10 @@ export function compareProfiles(before: TableProfile | null, after: TableProfile
         }
       } else if (b.categories !== null && a.categories !== null && b.categories.size > 0 && a.categories.size > 0) {
         psi = finite(psiCategories(b.categories, a.categories));
+        chi2 = finite(chiSquareCategories(b.categories, a.categories).chi2);
       }
     }
-    out[name] = { before: b?.finish(range) ?? null, after: a?.finish(range) ?? null, psi, ks };
+    out[name] = { before: b?.finish(range) ?? null, after: a?.finish(range) ?? null, psi, ks, chi2 };
   }
   return out;
 }

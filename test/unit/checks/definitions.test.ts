@@ -95,7 +95,8 @@ describe('parseDefinitions', () => {
     expect(chk({ id: 'a', type: 'stat_between', column: 'x', stat: 'median', min: 0, severity: 'warn' })).toMatch(/\.stat: expected one of mean, stdev, min, max, quantile/);
     expect(chk({ id: 'a', type: 'freshness', column: 'x', max_age: '1d', severity: 'warn' })).toMatch(/^features\.json: checks\.user_stats\[0\]\.max_age: bad duration "1d"/);
     expect(chk({ id: 'a', type: 'missing_percent', column: 'x', max: 101, severity: 'warn' })).toBe('features.json: checks.user_stats[0].max: must be <= 100, got 101');
-    expect(chk({ id: 'a', type: 'drift', column: 'x', method: 'chi2', severity: 'warn' })).toBe('features.json: checks.user_stats[0].method: expected "psi" or "ks", got string "chi2"');
+    expect(chk({ id: 'a', type: 'drift', column: 'x', method: 'kl', severity: 'warn' })).toBe('features.json: checks.user_stats[0].method: expected "psi", "ks" or "chi2", got string "kl"');
+    expect(chk({ id: 'a', type: 'drift', column: 'x', method: 'chi2', severity: 'warn' })).toBe('features.json: checks.user_stats[0].threshold: is required for method "chi2" (the largest chi-square statistic allowed)');
     expect(message(withPatch((d) => d.checks.user_stats.push(d.checks.user_stats[0])))).toBe('features.json: checks.user_stats[1].id: duplicate check id "spend_nonneg" for table user_stats');
   });
 

@@ -22,8 +22,10 @@ describe('check API and commit gate', () => {
     const all = await repo.check();
     expect(all.ok).toBe(true);
     expect(all.results.map((r) => [r.check, r.ok])).toEqual([['nonneg', false], ['ids', true]]);
-    // the gate runs only error-severity checks
-    expect((await verifyChecks(repo.ctx)).results.map((r) => r.check)).toEqual(['ids']);
+    // the gate runs every check (so bad warn definitions are refused too) but only error-severity failures stop it
+    const gate = await verifyChecks(repo.ctx);
+    expect(gate.ok).toBe(true);
+    expect(gate.results.map((r) => [r.check, r.ok])).toEqual([['nonneg', false], ['ids', true]]);
     checks[0]!.severity = 'error';
     fs.writeFileSync(path.join(dir, 'features.json'), JSON.stringify({ checks: { pay: checks } }));
     const err = await verifyChecks(repo.ctx).catch((e: unknown) => e);
