@@ -306,7 +306,12 @@ function readEntry(fd: number, pack: Pack, offset: number, packSize: number): En
     scale *= 128;
   }
   const inflate = (): Buffer => {
-    const out = inflateSync(buf.subarray(pos));
+    let out: Buffer;
+    try {
+      out = inflateSync(buf.subarray(pos));
+    } catch {
+      throw corrupt(pack.file, `entry at ${offset} is not zlib data`);
+    }
     if (out.length !== size) throw corrupt(pack.file, `entry at ${offset} inflates to ${out.length} bytes, header says ${size}`);
     return out;
   };
