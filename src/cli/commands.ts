@@ -3,7 +3,7 @@
  * Read commands accept --json and then print exactly one JSON document.
  */
 import type { Command } from 'commander';
-import { openRepository, initRepository } from '../api/repository.js';
+import { openRepository, initRepository } from './lazy-repository.js';
 import type { ImportMode } from '../api/import.js';
 import { FvError } from '../errors/FvError.js';
 import type { Json } from '../table/canonical-json.js';

@@ -13,7 +13,7 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import * as path from 'node:path';
-import git from 'isomorphic-git';
+import { git } from './iso-git.js';
 import { FvError, fromIoError } from '../errors/FvError.js';
 import { atomicFsForGit } from './atomic-fs.js';
 import { parseCommit, parseTree, tagTarget } from './git-object-parse.js';
