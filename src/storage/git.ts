@@ -18,6 +18,7 @@ import { FvError, fromIoError } from '../errors/FvError.js';
 import { atomicFsForGit } from './atomic-fs.js';
 import { parseCommit, parseTree, tagTarget } from './git-object-parse.js';
 import { ObjectReader, type RawObject } from './object-reader.js';
+import { mergeBases } from './merge-base.js';
 
 export interface TreeEntry {
   mode: '100644' | '100755' | '040000' | '120000' | '160000';
@@ -343,8 +344,16 @@ export class GitRepo {
   }
 
   async findMergeBase(a: string, b: string): Promise<string | null> {
-    const bases = await git.findMergeBase({ ...this.base(), oids: [a, b] });
-    return (bases[0] as string | undefined) ?? null;
+    // Commits of a shallow clone's boundary have parents git does not have: walk no further.
+    const shallowFile = path.join(this.gitdir, 'shallow');
+    const shallow = new Set(nodeFs.existsSync(shallowFile) ? nodeFs.readFileSync(shallowFile, 'utf8').split('\n').filter(Boolean) : []);
+    const parents = new Map<string, string[]>();
+    const parentsOf = async (oid: string): Promise<string[]> => {
+      let ps = parents.get(oid);
+      if (ps === undefined) parents.set(oid, (ps = shallow.has(oid) ? [] : (await this.readCommit(oid)).parents));
+      return ps;
+    };
+    return (await mergeBases(a, b, parentsOf))[0] ?? null;
   }
 
   async getConfig(key: string): Promise<string | undefined> {
