@@ -211,11 +211,8 @@ export class PackReader {
   }
 
   has(oid: string): boolean {
-    const raw = Buffer.from(oid, 'hex');
     this.refresh();
-    if (this.locate(raw) !== undefined) return true;
-    this.refresh(true);
-    return this.locate(raw) !== undefined;
+    return this.locate(Buffer.from(oid, 'hex')) !== undefined;
   }
 
   /** The object, or undefined when no indexed pack holds it. */
@@ -224,15 +221,14 @@ export class PackReader {
     this.refresh();
     for (let attempt = 0; attempt < 2; attempt++) {
       const at = this.locate(raw);
-      if (at !== undefined) {
-        try {
-          return this.resolve(at.pack, at.offset);
-        } catch (e) {
-          // The pack went away under us (a concurrent `git gc` repacked it): look again.
-          if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        }
+      if (at === undefined) return undefined;
+      try {
+        return this.resolve(at.pack, at.offset);
+      } catch (e) {
+        // The pack went away under us (a concurrent `git gc` repacked it): list the packs again and retry once.
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        this.refresh(true);
       }
-      this.refresh(true);
     }
     return undefined;
   }
