@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Reading, checkout and disk footprint (performance issue, goals 3, 7, 8), fv against native git in the same run.
-// Usage: node bench/read.mjs [--quick] [--rows N] [--rounds N] [--keep]
+// Usage: node bench/read.mjs [--quick] [--rows N] [--rounds N] [--keep] [--baseline-fv <path/to/bin/fv>]
+//   --baseline-fv: also runs goal 8's export with another fv build (e.g. one from before the pack reader), for a before/after figure
 //   goal 7: after committing v1 and v2, whole repository footprint / object store <= 1.2
 //   goal 3: `fv checkout HEAD~1 -- data` (v1 restored from v2) vs `git checkout HEAD~1 -- data.csv`, A B A B, ratio <= 1.0
 //   goal 8: after `git gc` packs v1 and v2 (plus a small table), `fv export` of the small table, peak RSS < 150 MB
@@ -121,6 +122,11 @@ git(plain, 'commit', '-q', '-m', 'v2');
     secs.push(m.secs);
   }
   if (fs.readFileSync(exported, 'utf8') !== fs.readFileSync(small, 'utf8')) throw new Error('the exported small table differs from its input');
+  const baselineAt = args.indexOf('--baseline-fv');
+  if (baselineAt >= 0) {
+    const m = measure(process.execPath, [path.resolve(args[baselineAt + 1]), 'export', 'small', '-o', exported], repo);
+    console.log(`baseline ${args[baselineAt + 1]}: fv export small ${m.secs.toFixed(3)} s, peak RSS ${m.rss.toFixed(0)} MB`);
+  }
   const big = fv(repo, 'export', 'data', '--at', 'HEAD~1', '-o', path.join(work, 'v2-out.csv'));
   const peak = Math.max(...rss);
   console.log(`after git gc (${gc.secs.toFixed(1)} s): ${packs.length} pack(s), ${mb(packBytes)} MB; fv export small: ${median(secs).toFixed(3)} s, peak RSS ${peak.toFixed(0)} MB; fv export of v2 (${rows} rows) from the pack: ${big.secs.toFixed(2)} s, peak RSS ${big.rss.toFixed(0)} MB`);
