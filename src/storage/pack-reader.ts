@@ -244,6 +244,8 @@ export class PackReader {
       while (base === undefined) {
         const key = `${pack.file}:${at}`;
         base = this.cache.get(key);
+        // Asked for a cached base itself: hand out a copy, so a caller that changes its bytes cannot change the cache.
+        if (base !== undefined && deltas.length === 0) return { type: base.type, data: Buffer.from(base.data) };
         if (base !== undefined) break;
         if (deltas.length > MAX_CHAIN) throw corrupt(pack.file, 'delta chain too long');
         const entry = readEntry(fd, pack, at, packSize);
