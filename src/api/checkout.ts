@@ -16,7 +16,7 @@ import { checkRefName, checkTableName, DEFINITIONS_FILE } from '../versioning/la
 import type { Snapshot } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
 import type { RepoContext } from './context.js';
-import { refuseWhileMerging } from './merge.js';
+import { refuseWhileMerging } from '../versioning/merge/merge-state.js';
 
 export interface CheckoutOptions {
   force?: boolean;

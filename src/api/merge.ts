@@ -23,7 +23,7 @@ import type { Chooser, MergeConflict, Side } from '../versioning/merge/conflict.
 import { conflictId } from '../versioning/merge/conflict.js';
 import { DEFINITIONS_TABLE, mergeDefinitions } from '../versioning/merge/definitions-merge.js';
 import type { MergeInputs, MergeState } from '../versioning/merge/merge-state.js';
-import { clearMergeState, loadMergeState, openConflicts, saveMergeState } from '../versioning/merge/merge-state.js';
+import { clearMergeState, loadMergeState, openConflicts, refuseWhileMerging, saveMergeState } from '../versioning/merge/merge-state.js';
 import { mergeTable } from '../versioning/merge/table-merge.js';
 import type { Snapshot } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
@@ -56,10 +56,8 @@ export function mergeInProgress(ctx: RepoContext): MergeState | null {
   return loadMergeState(ctx.git);
 }
 
-export function refuseWhileMerging(ctx: RepoContext, what: string): void {
-  const s = loadMergeState(ctx.git);
-  if (s) throw new FvError('MERGE_IN_PROGRESS', `cannot ${what}: a merge of ${s.name} is in progress`, { hint: 'finish it with `fv commit` (after `fv resolve`), or undo it with `fv merge --abort`' });
-}
+// Lives with the merge state so that checkout can use it without loading the merge machinery (and apache-arrow).
+export { refuseWhileMerging };
 
 export async function writeDefinitionsFile(ctx: RepoContext, bytes: Uint8Array | null): Promise<void> {
   const file = path.join(ctx.dir, DEFINITIONS_FILE);

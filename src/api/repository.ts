@@ -1,45 +1,30 @@
 /**
  * The library API: `openRepository(dir)` / `initRepository(dir)` and one
  * method per operation. The CLI is a thin layer over exactly these calls.
+ *
+ * Each method loads its operation's module on first use: a command pays
+ * only for the modules it runs (apache-arrow alone costs ~0.1 s of start-up,
+ * and `fv checkout` or `fv status` never decode a chunk).
  */
 import type { RecordBatch } from 'apache-arrow';
-import { commit } from './commit.js';
 import type { CommitOptions, CommitResult } from './commit.js';
-import { check } from './check.js';
 import type { CheckOptions, CheckReport } from './check.js';
-import { checkout } from './checkout.js';
 import type { CheckoutOptions, CheckoutResult } from './checkout.js';
 import { RepoContext } from './context.js';
-import { diff } from './diff.js';
 import type { DiffOptions, DiffResult } from './diff.js';
-import { importTable } from './import.js';
 import type { ImportOptions, ImportResult } from './import.js';
-import { initRepository as init } from './init.js';
-import { log } from './log.js';
 import type { LogEntry, LogOptions } from './log.js';
-import { exportTable, readTableBatches } from './read.js';
 import type { ExportOptions } from './read.js';
-import { blame } from './blame.js';
 import type { BlameResult } from './blame.js';
-import { installHooks } from './hooks.js';
-import { gc } from './gc.js';
 import type { GcOptions, GcResult } from './gc.js';
 import type { HooksResult } from './hooks.js';
-import { reset } from './reset.js';
-import { revert } from './revert.js';
 import type { RevertOptions, RevertResult } from './revert.js';
 import type { ResetResult } from './reset.js';
-import { createBranch, createTag, deleteBranch, listBranches, listTags } from './refs.js';
 import type { BranchInfo, TagInfo } from './refs.js';
-import { showCommit, showTable } from './show.js';
 import type { CommitSummary, TableSummary } from './show.js';
-import { abortMerge, listConflicts, merge, resolveConflicts } from './merge.js';
 import type { MergeOptions, MergeResult, ResolveOptions } from './merge.js';
 import type { MergeConflict } from '../versioning/merge/conflict.js';
-import { status } from './status.js';
-import { arrowTable, buildToFiles, buildTrainingSet } from './build.js';
 import type { BuildFilesOptions, BuildFilesResult, BuildLock, BuildOptions, BuildResult } from './build.js';
-import { repro } from './repro.js';
 import type { ReproOptions, ReproResult } from './repro.js';
 import type { Table } from 'apache-arrow';
 import type { StatusResult } from './status.js';
@@ -56,114 +41,114 @@ export class Repository {
     return this.ctx.dir;
   }
 
-  import(file: string, opts: ImportOptions): Promise<ImportResult> {
-    return importTable(this.ctx, file, opts);
+  async import(file: string, opts: ImportOptions): Promise<ImportResult> {
+    return (await import('./import.js')).importTable(this.ctx, file, opts);
   }
 
-  export(table: string, opts: ExportOptions = {}): Promise<{ rows: number }> {
-    return exportTable(this.ctx, table, opts);
+  async export(table: string, opts: ExportOptions = {}): Promise<{ rows: number }> {
+    return (await import('./read.js')).exportTable(this.ctx, table, opts);
   }
 
   /** The table (working state, or as of `at`) as Arrow record batches in stored order. */
-  readTable(table: string, opts: { at?: string } = {}): AsyncGenerator<RecordBatch> {
-    return readTableBatches(this.ctx, table, opts.at);
+  async *readTable(table: string, opts: { at?: string } = {}): AsyncGenerator<RecordBatch> {
+    yield* (await import('./read.js')).readTableBatches(this.ctx, table, opts.at);
   }
 
-  status(): Promise<StatusResult> {
-    return status(this.ctx);
+  async status(): Promise<StatusResult> {
+    return (await import('./status.js')).status(this.ctx);
   }
 
-  commit(opts: CommitOptions): Promise<CommitResult> {
-    return commit(this.ctx, opts);
+  async commit(opts: CommitOptions): Promise<CommitResult> {
+    return (await import('./commit.js')).commit(this.ctx, opts);
   }
 
   /** Differences between two revs, or a rev (default HEAD) and the working state. */
-  diff(a?: string, b?: string, opts: DiffOptions = {}): Promise<DiffResult> {
-    return diff(this.ctx, a, b, opts);
+  async diff(a?: string, b?: string, opts: DiffOptions = {}): Promise<DiffResult> {
+    return (await import('./diff.js')).diff(this.ctx, a, b, opts);
   }
 
-  log(opts: LogOptions = {}): Promise<LogEntry[]> {
-    return log(this.ctx, opts);
+  async log(opts: LogOptions = {}): Promise<LogEntry[]> {
+    return (await import('./log.js')).log(this.ctx, opts);
   }
 
-  show(rev: string): Promise<CommitSummary> {
-    return showCommit(this.ctx, rev);
+  async show(rev: string): Promise<CommitSummary> {
+    return (await import('./show.js')).showCommit(this.ctx, rev);
   }
 
-  showTable(table: string, opts: { at?: string; rows?: number } = {}): Promise<TableSummary> {
-    return showTable(this.ctx, table, opts.at, opts.rows);
+  async showTable(table: string, opts: { at?: string; rows?: number } = {}): Promise<TableSummary> {
+    return (await import('./show.js')).showTable(this.ctx, table, opts.at, opts.rows);
   }
 
-  checkout(target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
-    return checkout(this.ctx, target, opts);
+  async checkout(target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
+    return (await import('./checkout.js')).checkout(this.ctx, target, opts);
   }
 
   /** Runs the data checks declared in features.json (working state, or the commit at `opts.at`). */
-  check(opts: CheckOptions = {}): Promise<CheckReport> {
-    return check(this.ctx, opts);
+  async check(opts: CheckOptions = {}): Promise<CheckReport> {
+    return (await import('./check.js')).check(this.ctx, opts);
   }
 
   /** Removes loose objects nothing reaches (`fv gc`); packs are left alone. */
-  gc(opts: GcOptions = {}): Promise<GcResult> {
-    return gc(this.ctx, opts);
+  async gc(opts: GcOptions = {}): Promise<GcResult> {
+    return (await import('./gc.js')).gc(this.ctx, opts);
   }
 
   /** Installs the git pre-commit hook that runs `fv check`. */
-  installHooks(): Promise<HooksResult> {
-    return installHooks(this.ctx);
+  async installHooks(): Promise<HooksResult> {
+    return (await import('./hooks.js')).installHooks(this.ctx);
   }
 
   /** For each column of the row with this key, the commit that last changed it. */
-  blame(table: string, key: string[]): Promise<BlameResult> {
-    return blame(this.ctx, table, key);
+  async blame(table: string, key: string[]): Promise<BlameResult> {
+    return (await import('./blame.js')).blame(this.ctx, table, key);
   }
 
   /** A new commit undoing the row changes of `rev`, merged against everything since. */
-  revert(rev: string, opts: RevertOptions = {}): Promise<RevertResult> {
-    return revert(this.ctx, rev, opts);
+  async revert(rev: string, opts: RevertOptions = {}): Promise<RevertResult> {
+    return (await import('./revert.js')).revert(this.ctx, rev, opts);
   }
 
   /** Moves the current branch to `rev`; `hard` also resets the working state. */
-  reset(rev: string, opts: { hard?: boolean } = {}): Promise<ResetResult> {
-    return reset(this.ctx, rev, opts);
+  async reset(rev: string, opts: { hard?: boolean } = {}): Promise<ResetResult> {
+    return (await import('./reset.js')).reset(this.ctx, rev, opts);
   }
 
   /** Three-way merge of `rev` into the current branch (docs/CLI.md). */
-  merge(rev: string, opts: MergeOptions = {}): Promise<MergeResult> {
-    return merge(this.ctx, rev, opts);
+  async merge(rev: string, opts: MergeOptions = {}): Promise<MergeResult> {
+    return (await import('./merge.js')).merge(this.ctx, rev, opts);
   }
 
-  abortMerge(): Promise<{ name: string }> {
-    return abortMerge(this.ctx);
+  async abortMerge(): Promise<{ name: string }> {
+    return (await import('./merge.js')).abortMerge(this.ctx);
   }
 
   /** Open conflicts of the merge in progress. */
-  conflicts(table?: string): Promise<MergeConflict[]> {
-    return listConflicts(this.ctx, table);
+  async conflicts(table?: string): Promise<MergeConflict[]> {
+    return (await import('./merge.js')).listConflicts(this.ctx, table);
   }
 
-  resolve(table: string, opts: ResolveOptions): Promise<{ resolved: number; remaining: number }> {
-    return resolveConflicts(this.ctx, table, opts);
+  async resolve(table: string, opts: ResolveOptions): Promise<{ resolved: number; remaining: number }> {
+    return (await import('./merge.js')).resolveConflicts(this.ctx, table, opts);
   }
 
-  branches(): Promise<BranchInfo[]> {
-    return listBranches(this.ctx);
+  async branches(): Promise<BranchInfo[]> {
+    return (await import('./refs.js')).listBranches(this.ctx);
   }
 
-  createBranch(name: string, start?: string): Promise<BranchInfo> {
-    return createBranch(this.ctx, name, start);
+  async createBranch(name: string, start?: string): Promise<BranchInfo> {
+    return (await import('./refs.js')).createBranch(this.ctx, name, start);
   }
 
-  deleteBranch(name: string): Promise<{ name: string; commit: string }> {
-    return deleteBranch(this.ctx, name);
+  async deleteBranch(name: string): Promise<{ name: string; commit: string }> {
+    return (await import('./refs.js')).deleteBranch(this.ctx, name);
   }
 
-  tags(): Promise<TagInfo[]> {
-    return listTags(this.ctx);
+  async tags(): Promise<TagInfo[]> {
+    return (await import('./refs.js')).listTags(this.ctx);
   }
 
-  createTag(name: string, rev?: string, opts: { message?: string; author?: string } = {}): Promise<TagInfo> {
-    return createTag(this.ctx, name, rev, opts);
+  async createTag(name: string, rev?: string, opts: { message?: string; author?: string } = {}): Promise<TagInfo> {
+    return (await import('./refs.js')).createTag(this.ctx, name, rev, opts);
   }
 
   /**
@@ -171,18 +156,19 @@ export class Repository {
    * the result as an Arrow Table, the lock object, and the output bytes in `opts.format` (default arrow).
    */
   async buildTrainingSet(name: string, opts: BuildOptions = {}): Promise<{ table: Table; lock: BuildLock; bytes: Uint8Array; warning?: string }> {
+    const { arrowTable, buildTrainingSet } = await import('./build.js');
     const r: BuildResult = await buildTrainingSet(this.ctx, name, opts);
     return { table: arrowTable(r), lock: r.lock, bytes: r.bytes, ...(r.warning !== undefined ? { warning: r.warning } : {}) };
   }
 
   /** `fv build`: writes the output file and its lock file. */
-  buildFiles(name: string, opts: BuildFilesOptions = {}): Promise<BuildFilesResult> {
-    return buildToFiles(this.ctx, name, opts);
+  async buildFiles(name: string, opts: BuildFilesOptions = {}): Promise<BuildFilesResult> {
+    return (await import('./build.js')).buildToFiles(this.ctx, name, opts);
   }
 
   /** `fv repro`: rebuilds what a lock file records, from exactly its commit, and compares. */
-  repro(lockPath: string, opts: ReproOptions = {}): Promise<ReproResult> {
-    return repro(this.ctx, lockPath, opts);
+  async repro(lockPath: string, opts: ReproOptions = {}): Promise<ReproResult> {
+    return (await import('./repro.js')).repro(this.ctx, lockPath, opts);
   }
 }
 
@@ -193,6 +179,6 @@ export async function openRepository(dir = '.'): Promise<Repository> {
 
 /** Creates an fv repository in `dir` (a new git repository, or fv added to an existing one). */
 export async function initRepository(dir = '.'): Promise<Repository> {
-  const r = await init(dir);
+  const r = await (await import('./init.js')).initRepository(dir);
   return new Repository(new RepoContext(r.dir));
 }

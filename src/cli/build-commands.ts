@@ -4,7 +4,7 @@
  */
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import { openRepository } from '../api/repository.js';
+import { openRepository } from './lazy-repository.js';
 import type { Json } from '../table/canonical-json.js';
 import { NegativeAnswer } from './negative.js';
 import { note, print, printJson } from './output.js';

@@ -1,6 +1,6 @@
 /** `fv check [--table t] [--at <rev>] [--json]`: run the data checks declared in features.json. */
 import type { Command } from 'commander';
-import { openRepository } from '../api/repository.js';
+import { openRepository } from './lazy-repository.js';
 import type { CheckReport, CheckResult } from '../api/check.js';
 import type { Json } from '../table/canonical-json.js';
 import { compactJson, RawJson } from '../table/canonical-json.js';

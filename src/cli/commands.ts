@@ -3,7 +3,7 @@
  * Read commands accept --json and then print exactly one JSON document.
  */
 import type { Command } from 'commander';
-import { openRepository, initRepository } from '../api/repository.js';
+import { openRepository, initRepository } from './lazy-repository.js';
 import type { ImportMode } from '../api/import.js';
 import { FvError } from '../errors/FvError.js';
 import type { Json } from '../table/canonical-json.js';
@@ -14,7 +14,6 @@ import { parseType } from '../table/types.js';
 import * as fs from 'node:fs';
 import { deltaText, renderBlame, renderDiff, renderLog, renderStatus, renderTable } from './render.js';
 import { NegativeAnswer } from './negative.js';
-import { ChecksFailed } from '../checks/runner.js';
 import { renderCheckReport } from './check-commands.js';
 import { diffToJson } from './diff-json.js';
 import { note, print, printJson, rowsToJson } from './output.js';
@@ -146,7 +145,9 @@ export function registerCommands(program: Command): void {
     .option('-q, --quiet', 'print nothing on success')
     .action(async (o: { message?: string; author?: string; allowEmpty?: boolean; verify: boolean; quiet?: boolean }) => {
       const repo = await openRepository();
-      const r = await repo.commit({ message: o.message, author: o.author, allowEmpty: o.allowEmpty, noVerify: !o.verify }).catch((e: unknown) => {
+      const r = await repo.commit({ message: o.message, author: o.author, allowEmpty: o.allowEmpty, noVerify: !o.verify }).catch(async (e: unknown) => {
+        // Loaded only on failure: the checks runner pulls in apache-arrow, which other commands need not load.
+        const { ChecksFailed } = await import('../checks/runner.js');
         if (!(e instanceof ChecksFailed)) throw e;
         process.stderr.write(renderCheckReport(e.report) + '\n');
         process.stderr.write('fv: commit refused: error-severity data checks failed (nothing was written)\nhint: fix the data, or commit with --no-verify\n');

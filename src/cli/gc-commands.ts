@@ -1,7 +1,7 @@
 /** `fv gc [--dry-run] [--grace <duration>] [--json]`: remove unreachable loose objects. */
 import type { Command } from 'commander';
 import type { GcResult } from '../api/gc.js';
-import { openRepository } from '../api/repository.js';
+import { openRepository } from './lazy-repository.js';
 import type { Json } from '../table/canonical-json.js';
 import { print, printJson } from './output.js';
 

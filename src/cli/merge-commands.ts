@@ -1,6 +1,6 @@
 /** `fv merge`, `fv conflicts`, `fv resolve`: flags in, one API call, output out. */
 import type { Command } from 'commander';
-import { openRepository } from '../api/repository.js';
+import { openRepository } from './lazy-repository.js';
 import { FvError } from '../errors/FvError.js';
 import type { Json } from '../table/canonical-json.js';
 import { compactJson } from '../table/canonical-json.js';

@@ -13,9 +13,12 @@ import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
 import { deflateSync } from 'node:zlib';
 import * as path from 'node:path';
-import git from 'isomorphic-git';
+import { git } from './iso-git.js';
 import { FvError, fromIoError } from '../errors/FvError.js';
 import { atomicFsForGit } from './atomic-fs.js';
+import { parseCommit, parseTree, tagTarget } from './git-object-parse.js';
+import { ObjectReader, type RawObject } from './object-reader.js';
+import { mergeBases } from './merge-base.js';
 
 export interface TreeEntry {
   mode: '100644' | '100755' | '040000' | '120000' | '160000';
@@ -38,6 +41,9 @@ export interface Person {
   timestamp?: number;
   timezoneOffset?: number;
 }
+
+/** The id of the tree with no entries, which git knows without storing it. */
+const EMPTY_TREE = '4b825dc642cb6eb9a060e54bf8d69288fbee4904';
 
 /** Refs and config: fsynced on every write. */
 const refFs = atomicFsForGit();
@@ -67,10 +73,13 @@ export class GitRepo {
    * not exist yet, so every write seen here is an object this process created.
    */
   private readonly objectFs = atomicFsForGit({ fsync: false, onWrite: (p) => this.created.push(p) });
+  /** Reads objects itself, packed ones entry by entry (isomorphic-git would load each whole pack into memory). */
+  private readonly objects: ObjectReader;
 
   constructor(dir: string, gitdir = path.join(dir, '.git')) {
     this.dir = dir;
     this.gitdir = gitdir;
+    this.objects = new ObjectReader(gitdir);
   }
 
   static async init(dir: string): Promise<GitRepo> {
@@ -110,19 +119,43 @@ export class GitRepo {
     return oid;
   }
 
-  async readBlob(oid: string): Promise<Uint8Array> {
+  /**
+   * An object by id: loose or packed through ObjectReader; isomorphic-git
+   * only when that reader cannot prove a miss (a pack without a usable .idx).
+   * Undefined when the object does not exist.
+   */
+  private async readRaw(oid: string): Promise<RawObject | undefined> {
+    const found = this.objects.read(oid);
+    if (found !== undefined || this.objects.complete) return found;
     try {
-      const { blob } = await git.readBlob({ ...this.base(), oid });
-      return blob;
+      const { type, object } = await git.readObject({ ...this.base(), oid, format: 'content' });
+      return { type: type as RawObject['type'], data: Buffer.from(object as Uint8Array) };
     } catch (e) {
-      if (isNotFound(e)) throw new FvError('CORRUPT', `git object ${oid} is missing`, { hint: 'run `git fsck --full` to check the repository' });
+      if (isNotFound(e)) return undefined;
       throw e;
     }
   }
 
+  /** The object `oid` names after following annotated tags, or undefined if one along the way is missing. */
+  private async readPeeled(oid: string): Promise<(RawObject & { oid: string }) | undefined> {
+    for (let i = 0; i < 10; i++) {
+      const obj = await this.readRaw(oid);
+      if (obj === undefined || obj.type !== 'tag') return obj && { ...obj, oid };
+      oid = tagTarget(oid, obj.data);
+    }
+    throw new FvError('CORRUPT', `tag chain at ${oid} is too long`);
+  }
+
+  async readBlob(oid: string): Promise<Uint8Array> {
+    const obj = await this.readPeeled(oid);
+    if (obj === undefined) throw new FvError('CORRUPT', `git object ${oid} is missing`, { hint: 'run `git fsck --full` to check the repository' });
+    if (obj.type !== 'blob') throw new FvError('CORRUPT', `git object ${oid} is a ${obj.type}, not a blob`);
+    return obj.data;
+  }
+
   async hasObject(oid: string): Promise<boolean> {
-    if (nodeFs.existsSync(this.looseObjectPath(oid))) return true;
-    return this.hasPackedObject(oid);
+    if (this.objects.has(oid)) return true;
+    return !this.objects.complete && this.hasPackedObject(oid);
   }
 
   /**
@@ -145,6 +178,9 @@ export class GitRepo {
 
   private async hasPackedObject(oid: string, maxAgeMs = -1): Promise<boolean> {
     if (!this.packsPresent(maxAgeMs)) return false;
+    // Index lookups only; isomorphic-git is asked (and loads the pack) only about packs this reader cannot index.
+    if (this.objects.has(oid)) return true;
+    if (this.objects.complete) return false;
     try {
       await git.readObject({ ...this.base(), oid, format: 'deflated' });
       return true;
@@ -163,14 +199,14 @@ export class GitRepo {
     return oid;
   }
 
+  /** A tree's entries; a commit (or a tag of one) stands for its tree, as in isomorphic-git. */
   async readTree(oid: string): Promise<TreeEntry[]> {
-    try {
-      const { tree } = await git.readTree({ ...this.base(), oid });
-      return tree as TreeEntry[];
-    } catch (e) {
-      if (isNotFound(e)) throw new FvError('CORRUPT', `git tree ${oid} is missing`);
-      throw e;
-    }
+    if (oid === EMPTY_TREE) return [];
+    const obj = await this.readPeeled(oid);
+    if (obj === undefined) throw new FvError('CORRUPT', `git tree ${oid} is missing`);
+    if (obj.type === 'commit') return this.readTree(parseCommit(obj.oid, obj.data).tree);
+    if (obj.type !== 'tree') throw new FvError('CORRUPT', `git object ${oid} is a ${obj.type}, not a tree`);
+    return parseTree(obj.oid, obj.data);
   }
 
   async writeCommit(c: { tree: string; parents: string[]; message: string; author: Person }): Promise<string> {
@@ -187,13 +223,10 @@ export class GitRepo {
   }
 
   async readCommit(oid: string): Promise<CommitInfo> {
-    try {
-      const { commit } = await git.readCommit({ ...this.base(), oid });
-      return { oid, tree: commit.tree, parents: commit.parent, message: commit.message, author: commit.author };
-    } catch (e) {
-      if (isNotFound(e)) throw new FvError('UNKNOWN_REF', `commit ${oid} not found`);
-      throw e;
-    }
+    const obj = await this.readPeeled(oid);
+    if (obj === undefined) throw new FvError('UNKNOWN_REF', `commit ${oid} not found`);
+    if (obj.type !== 'commit') throw new FvError('UNKNOWN_REF', `${oid} is a ${obj.type}, not a commit`);
+    return { oid, ...parseCommit(obj.oid, obj.data) };
   }
 
   /**
@@ -294,12 +327,9 @@ export class GitRepo {
 
   /** Follows annotated tags down to the object they name. */
   async peel(oid: string): Promise<string> {
-    for (let i = 0; i < 10; i++) {
-      const { type, object } = await git.readObject({ ...this.base(), oid, format: 'parsed' });
-      if (type !== 'tag') return oid;
-      oid = (object as { object: string }).object;
-    }
-    return oid;
+    const obj = await this.readPeeled(oid);
+    if (obj === undefined) throw new FvError('UNKNOWN_REF', `object ${oid} not found`);
+    return obj.oid;
   }
 
   async expandOid(prefix: string): Promise<string | null> {
@@ -314,8 +344,16 @@ export class GitRepo {
   }
 
   async findMergeBase(a: string, b: string): Promise<string | null> {
-    const bases = await git.findMergeBase({ ...this.base(), oids: [a, b] });
-    return (bases[0] as string | undefined) ?? null;
+    // Commits of a shallow clone's boundary have parents git does not have: walk no further.
+    const shallowFile = path.join(this.gitdir, 'shallow');
+    const shallow = new Set(nodeFs.existsSync(shallowFile) ? nodeFs.readFileSync(shallowFile, 'utf8').split('\n').filter(Boolean) : []);
+    const parents = new Map<string, string[]>();
+    const parentsOf = async (oid: string): Promise<string[]> => {
+      let ps = parents.get(oid);
+      if (ps === undefined) parents.set(oid, (ps = shallow.has(oid) ? [] : (await this.readCommit(oid)).parents));
+      return ps;
+    };
+    return (await mergeBases(a, b, parentsOf))[0] ?? null;
   }
 
   async getConfig(key: string): Promise<string | undefined> {

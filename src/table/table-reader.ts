@@ -1,6 +1,5 @@
 /** Reads a stored table back, chunk by chunk, as TableData in stored (key) order. */
 import { FvError } from '../errors/FvError.js';
-import { decodeArrowIpc } from './arrow/arrow-codec.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, TableManifest } from './manifest.js';
 import { manifestSchema } from './manifest.js';
@@ -9,6 +8,8 @@ import { concatTables } from './table-data.js';
 import { sameType } from './types.js';
 
 export async function readChunk(store: BlobStore, m: TableManifest, c: ChunkRef): Promise<TableData> {
+  // Loaded on the first chunk decoded: commands that only compare chunk ids (status, checkout) never load apache-arrow.
+  const { decodeArrowIpc } = await import('./arrow/arrow-codec.js');
   const data = decodeArrowIpc(await store.readBlob(c.oid), `chunk ${c.oid}`);
   const fields = manifestSchema(m).fields;
   if (data.rowCount !== c.rows || data.fields.length !== fields.length || data.fields.some((f, i) => f.name !== fields[i]!.name || !sameType(f.type, fields[i]!.type))) {

@@ -97,3 +97,9 @@ export function clearMergeState(repo: GitRepo): void {
 export function openConflicts(s: MergeState | null): MergeConflict[] {
   return s ? s.conflicts.filter((c) => c.resolved === null) : [];
 }
+
+/** Refuses `what` while a merge waits to be finished or aborted. */
+export function refuseWhileMerging(ctx: { git: GitRepo }, what: string): void {
+  const s = loadMergeState(ctx.git);
+  if (s) throw new FvError('MERGE_IN_PROGRESS', `cannot ${what}: a merge of ${s.name} is in progress`, { hint: 'finish it with `fv commit` (after `fv resolve`), or undo it with `fv merge --abort`' });
+}
