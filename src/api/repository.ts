@@ -41,6 +41,14 @@ import { repro } from './repro.js';
 import type { ReproOptions, ReproResult } from './repro.js';
 import type { Table } from 'apache-arrow';
 import type { StatusResult } from './status.js';
+import { addRemoteConfig, fetchRemote, listRemoteInfo, pull, removeRemoteConfig } from './remote.js';
+import type { PullOptions, PullResult, RemoteInfo } from './remote.js';
+import type { FetchResult } from './remote-fetch.js';
+import { push } from './remote-push.js';
+import type { PushOptions, PushResult } from './remote-push.js';
+import { clone } from './remote-clone.js';
+import type { CloneOptions, CloneResult } from './remote-clone.js';
+import type { ProgressFn } from '../storage/git-remote.js';
 
 export class Repository {
   /** @internal */
@@ -177,6 +185,40 @@ export class Repository {
   repro(lockPath: string, opts: ReproOptions = {}): Promise<ReproResult> {
     return repro(this.ctx, lockPath, opts);
   }
+
+  // ---- remotes (docs/REMOTES.md) ----
+
+  remotes(): Promise<RemoteInfo[]> {
+    return listRemoteInfo(this.ctx);
+  }
+
+  addRemote(name: string, url: string): Promise<RemoteInfo> {
+    return addRemoteConfig(this.ctx, name, url);
+  }
+
+  removeRemote(name: string): Promise<RemoteInfo> {
+    return removeRemoteConfig(this.ctx, name);
+  }
+
+  /** Sends `branch` (default: the current one) to `remote` (default: its upstream, else origin). */
+  push(remote?: string, branch?: string, opts: PushOptions = {}): Promise<PushResult> {
+    return push(this.ctx, remote, branch, opts);
+  }
+
+  fetch(remote?: string, opts: { onProgress?: ProgressFn } = {}): Promise<FetchResult> {
+    return fetchRemote(this.ctx, remote, opts);
+  }
+
+  /** Fetch, then fast-forward or cell-level merge of the remote branch. */
+  pull(remote?: string, branch?: string, opts: PullOptions = {}): Promise<PullResult> {
+    return pull(this.ctx, remote, branch, opts);
+  }
+}
+
+/** Clones the fv repository at `url` into `dir` (default: named after the URL) and opens it. */
+export async function cloneRepository(url: string, dir?: string, opts: CloneOptions = {}): Promise<{ repo: Repository; result: CloneResult }> {
+  const result = await clone(url, dir, opts);
+  return { repo: new Repository(new RepoContext(result.dir)), result };
 }
 
 /** Opens the fv repository containing `dir` (default: the current directory). */
