@@ -23,6 +23,7 @@ import { runDemo } from './demo.js';
 import { registerCheckCommands } from './check-commands.js';
 import { registerMergeCommands } from './merge-commands.js';
 import { registerBuildCommands } from './build-commands.js';
+import { registerRemoteCommands } from './remote-commands.js';
 
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -329,4 +330,5 @@ export function registerCommands(program: Command): void {
 
   registerCheckCommands(program);
   registerBuildCommands(program);
+  registerRemoteCommands(program);
 }
