@@ -85,7 +85,9 @@ async function planSteps(ctx: RepoContext, tip: string, remoteHas: Set<string>, 
     }
     pending += added;
   }
-  if (chain.length > 0) steps.push(chain[chain.length - 1]!);
+  // Always end at the tip: even when the remote holds every object (through
+  // another branch), its ref for this branch still has to move.
+  steps.push(tip);
   return steps;
 }
 

@@ -16,7 +16,9 @@
  * - `fv.json` and `features.json` at most 16 MiB.
  */
 import { FvError } from '../errors/FvError.js';
-import type { GitRepo, TreeEntry } from '../storage/git.js';
+import type { GitRepo } from '../storage/git.js';
+import { readRawTree } from '../storage/git-remote.js';
+import type { RawTreeEntry as TreeEntry } from '../storage/git-remote.js';
 import { decodeManifest } from '../table/manifest.js';
 import { CHUNKS_DIR, DATA_DIR, DEFINITIONS_FILE, MANIFEST_FILE, SETTINGS_FILE, checkTableName } from '../versioning/layout.js';
 
@@ -47,6 +49,8 @@ function checkEntry(e: TreeEntry, where: string): void {
 export class HistoryValidator {
   private readonly seenTrees = new Set<string>();
   private readonly seenCommits = new Set<string>();
+  /** isomorphic-git's pack cache, shared by all reads of one validation. */
+  private readonly cache = {};
 
   constructor(private readonly git: GitRepo) {}
 
@@ -72,11 +76,9 @@ export class HistoryValidator {
   }
 
   private async readTree(oid: string, where: string): Promise<TreeEntry[]> {
-    try {
-      return await this.git.readTree(oid);
-    } catch {
-      throw new FvError('REMOTE_ERROR', `the remote sent an incomplete history: tree ${where} (${oid}) is missing`, { hint: 'nothing was changed' });
-    }
+    const entries = await readRawTree(this.git.gitdir, oid, this.cache);
+    if (entries === null) throw new FvError('REMOTE_ERROR', `the remote sent an incomplete history: tree ${where} (${oid}) is missing`, { hint: 'nothing was changed' });
+    return entries;
   }
 
   private async blobSize(oid: string, where: string, max: number): Promise<Uint8Array> {

@@ -26,7 +26,7 @@ function progress(verb: string, quiet: boolean | undefined): { onProgress?: Prog
   let latest: TransferProgress | null = null;
   const draw = (p: TransferProgress): void => {
     const objects = p.loaded !== undefined ? ` ${p.loaded}${p.total ? `/${p.total}` : ''} objects,` : '';
-    const bytes = p.bytesSent > 0 ? `${formatBytes(p.bytesSent)} sent` : `${formatBytes(p.bytesReceived)} received`;
+    const bytes = verb === 'push' ? `${formatBytes(p.bytesSent)} sent` : `${formatBytes(p.bytesReceived)} received`;
     process.stderr.write(`\r\x1b[K${verb}: ${p.phase}${objects} ${bytes}`);
     shown = true;
   };
@@ -58,6 +58,14 @@ function positiveInt(v: string): number {
   const n = Number(v);
   if (!/^\d+$/.test(v) || n < 1) throw new FvError('BAD_USAGE', `--depth must be a positive whole number, not ${JSON.stringify(v)}`);
   return n;
+}
+
+/** FV_PUSH_STEP_BYTES: how many bytes of new chunks one push step carries (docs/REMOTES.md). */
+function stepBytesFromEnv(): { stepBytes?: number } {
+  const v = process.env.FV_PUSH_STEP_BYTES;
+  if (v === undefined || v === '') return {};
+  if (!/^\d+$/.test(v) || Number(v) < 1) throw new FvError('BAD_USAGE', `FV_PUSH_STEP_BYTES must be a positive number of bytes, not ${JSON.stringify(v)}`);
+  return { stepBytes: Number(v) };
 }
 
 export function registerRemoteCommands(program: Command): void {
@@ -92,12 +100,13 @@ export function registerRemoteCommands(program: Command): void {
     .description('send a branch (default: the current one) and its history to a remote')
     .option('--tags', 'also push all tags')
     .option('-f, --force', 'overwrite the remote branch even if that drops commits from it')
-    .option('-q, --quiet', 'no progress display')
+    .option('-q, --quiet', 'no progress display and no summary')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, branch: string | undefined, o: { tags?: boolean; force?: boolean; quiet?: boolean; json?: boolean }) => {
       const repo = await openRepository();
-      const r = await withProgress('push', o.quiet || o.json, (onProgress) => repo.push(name, branch, { tags: o.tags, force: o.force, onProgress }));
+      const r = await withProgress('push', o.quiet || o.json, (onProgress) => repo.push(name, branch, { tags: o.tags, force: o.force, onProgress, ...stepBytesFromEnv() }));
       if (o.json) return printJson({ remote: r.remote, branch: r.branch, status: r.status, from: r.from, to: r.to, steps: r.steps, tags: r.tags, bytes: r.bytesSent });
+      if (o.quiet) return;
       if (r.status === 'up-to-date') return print('Everything up to date.');
       if (r.from !== r.to) print(`${r.remote} ${r.branch}: ${r.from === null ? '(new branch)' : r.from.slice(0, 7)} -> ${r.to.slice(0, 7)}${r.steps > 1 ? ` (sent in ${r.steps} steps)` : ''}`);
       for (const t of r.tags) print(`${r.remote} tag ${t}`);
@@ -106,12 +115,13 @@ export function registerRemoteCommands(program: Command): void {
   program
     .command('fetch [remote]')
     .description('download new history from a remote into its remote-tracking branches (remote/<branch>)')
-    .option('-q, --quiet', 'no progress display')
+    .option('-q, --quiet', 'no progress display and no summary')
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, o: { quiet?: boolean; json?: boolean }) => {
       const repo = await openRepository();
       const r = await withProgress('fetch', o.quiet || o.json, (onProgress) => repo.fetch(name, { onProgress }));
       if (o.json) return printJson({ remote: r.remote, updated: r.updated.map((u) => ({ ref: u.ref, from: u.from, to: u.to })), bytes: r.bytesReceived });
+      if (o.quiet) return;
       if (r.updated.length === 0) return print(`${r.remote}: up to date`);
       for (const u of r.updated) print(`${u.ref}: ${u.from === null ? '(new)' : u.from.slice(0, 7)} -> ${u.to.slice(0, 7)}`);
     });
@@ -120,7 +130,7 @@ export function registerRemoteCommands(program: Command): void {
     .command('pull [remote] [branch]')
     .description('fetch, then fast-forward or merge (cell by cell) the remote branch into the current one')
     .option('--author <author>', 'author of a merge commit, as "Name <email>"')
-    .option('-q, --quiet', 'no progress display')
+    .option('-q, --quiet', 'no progress display and no summary')
     .action(async (name: string | undefined, branch: string | undefined, o: { author?: string; quiet?: boolean }) => {
       const repo = await openRepository();
       const r = await withProgress('pull', o.quiet, (onProgress) => repo.pull(name, branch, { author: o.author, onProgress }));
@@ -146,9 +156,10 @@ export function registerRemoteCommands(program: Command): void {
     .description('copy an fv repository from a git server and check out its default branch')
     .option('-b, --branch <branch>', 'check out this branch instead of the remote default')
     .option('--depth <n>', 'only the last <n> commits of history', positiveInt)
-    .option('-q, --quiet', 'no progress display')
+    .option('-q, --quiet', 'no progress display and no summary')
     .action(async (url: string, dir: string | undefined, o: { branch?: string; depth?: number; quiet?: boolean }) => {
       const { result: r } = await withProgress('clone', o.quiet, (onProgress) => cloneRepository(url, dir, { branch: o.branch, depth: o.depth, onProgress }));
+      if (o.quiet) return;
       if (r.empty) return print(`Cloned an empty repository into ${r.dir} (branch ${r.branch})`);
       print(`Cloned into ${r.dir}: branch ${r.branch} at ${r.commit!.slice(0, 7)}, ${r.tables.length} table${r.tables.length === 1 ? '' : 's'}`);
     });
