@@ -54,13 +54,15 @@ interface Counter {
  * streamed instead of concatenated: http/node would otherwise copy the
  * whole pack into one more buffer just to set Content-Length.
  */
-function countingHttp(counter: Counter, report: () => void): HttpClient {
+function countingHttp(counter: Counter, report: () => void, onPackSend: (objects: number | undefined) => void): HttpClient {
   return {
     async request(req: GitHttpRequest): Promise<GitHttpResponse> {
       let body = req.body as unknown;
       if (Array.isArray(body)) {
         const parts = body as Uint8Array[];
         const size = parts.reduce((n, b) => n + b.byteLength, 0);
+        const pack = packObjectCount(parts);
+        if (pack !== null) onPackSend(pack);
         body = (async function* () {
           for (let i = 0; i < parts.length; i++) {
             const b = parts[i]!;
@@ -86,6 +88,17 @@ function countingHttp(counter: Counter, report: () => void): HttpClient {
   };
 }
 
+/**
+ * The object count of a push's pack, read from its header: isomorphic-git
+ * writes "PACK", the version and the count as separate buffers. Null when
+ * the body holds no pack (a fetch request).
+ */
+function packObjectCount(parts: Uint8Array[]): number | null {
+  const i = parts.findIndex((b) => b.byteLength === 4 && Buffer.from(b).toString('latin1') === 'PACK');
+  const count = i >= 0 ? parts[i + 2] : undefined;
+  return count !== undefined && count.byteLength === 4 ? Buffer.from(count).readUInt32BE(0) : null;
+}
+
 /** Everything isomorphic-git needs to talk to one URL, plus what to report and redact. */
 function session(t: RemoteTarget) {
   const counter: Counter = { sent: 0, received: 0 };
@@ -104,7 +117,11 @@ function session(t: RemoteTarget) {
     return undefined;
   };
   return {
-    http: countingHttp(counter, report),
+    http: countingHttp(counter, report, (objects) => {
+      phase = 'Writing objects';
+      loaded = objects;
+      total = undefined;
+    }),
     onAuth,
     onAuthFailure,
     onProgress: (e: { phase: string; loaded: number; total: number }) => {
