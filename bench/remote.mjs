@@ -38,7 +38,7 @@ function fv(cwd, ...a) {
   return r.stdout;
 }
 
-// Rows of random hex: chunks that do not compress, so pack size ~ chunk size.
+// Rows of random base64: chunks that barely compress, so pack size ~ chunk size.
 function writeCsv(file, bytes, seed) {
   const fd = fs.openSync(file, 'w');
   fs.writeSync(fd, 'id,payload\n');
@@ -46,7 +46,7 @@ function writeCsv(file, bytes, seed) {
   let id = 0;
   while (written < bytes) {
     const lines = [];
-    for (let i = 0; i < 1000; i++) lines.push(`${seed * 10_000_000 + id++},${crypto.randomBytes(48).toString('hex')}`);
+    for (let i = 0; i < 1000; i++) lines.push(`${seed * 10_000_000 + id++},${crypto.randomBytes(48).toString('base64')}`);
     const s = lines.join('\n') + '\n';
     fs.writeSync(fd, s);
     written += s.length;
