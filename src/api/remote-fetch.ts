@@ -92,6 +92,8 @@ async function knownCommits(git: GitRepo): Promise<Set<string>> {
   for (const v of refValues(all).values()) known.add(v);
   const packed = path.join(git.gitdir, 'packed-refs');
   if (fs.existsSync(packed)) for (const m of fs.readFileSync(packed, 'utf8').matchAll(/^([0-9a-f]{40}) /gm)) known.add(m[1]!);
+  // A ref left pointing at a missing commit (a fetch killed half-way) vouches for nothing.
+  for (const oid of [...known]) if (!(await git.hasObject(oid))) known.delete(oid);
   return known;
 }
 
@@ -111,7 +113,8 @@ export async function fetchValidated(git: GitRepo, remote: string, url: string, 
       ...(opts.depth !== undefined ? { depth: opts.depth } : {}),
       singleBranch: opts.singleBranch === true,
     });
-    const oldRefs = refValues(before.refs);
+    // Old values that were missing count as absent, so what arrives for them is validated.
+    const oldRefs = new Map([...refValues(before.refs)].filter(([, oid]) => known.has(oid)));
     const newRefs = refValues(readTreeFiles(path.join(git.gitdir, 'refs', 'remotes', remote)));
     const updated: FetchResult['updated'] = [];
     for (const [rel, oid] of newRefs) {
