@@ -1,5 +1,11 @@
 /** fv's public library API. */
 export { openRepository, initRepository, Repository } from './api/repository.js';
+export { cloneRepository } from './api/repository.js';
+export type { RemoteInfo, PullOptions, PullResult } from './api/remote.js';
+export type { PushOptions, PushResult } from './api/remote-push.js';
+export type { FetchResult } from './api/remote-fetch.js';
+export type { CloneOptions, CloneResult } from './api/remote-clone.js';
+export type { TransferProgress, ProgressFn } from './storage/git-remote.js';
 export type { ImportOptions, ImportResult, ImportMode } from './api/import.js';
 export type { CommitOptions, CommitResult } from './api/commit.js';
 export type { CheckoutOptions, CheckoutResult } from './api/checkout.js';

@@ -28,6 +28,11 @@ import type { BuildFilesOptions, BuildFilesResult, BuildLock, BuildOptions, Buil
 import type { ReproOptions, ReproResult } from './repro.js';
 import type { Table } from 'apache-arrow';
 import type { StatusResult } from './status.js';
+import type { PullOptions, PullResult, RemoteInfo } from './remote.js';
+import type { FetchResult } from './remote-fetch.js';
+import type { PushOptions, PushResult } from './remote-push.js';
+import type { CloneOptions, CloneResult } from './remote-clone.js';
+import type { ProgressFn } from '../storage/git-remote.js';
 
 export class Repository {
   /** @internal */
@@ -170,6 +175,40 @@ export class Repository {
   async repro(lockPath: string, opts: ReproOptions = {}): Promise<ReproResult> {
     return (await import('./repro.js')).repro(this.ctx, lockPath, opts);
   }
+
+  // ---- remotes (docs/REMOTES.md) ----
+
+  async remotes(): Promise<RemoteInfo[]> {
+    return (await import('./remote.js')).listRemoteInfo(this.ctx);
+  }
+
+  async addRemote(name: string, url: string): Promise<RemoteInfo> {
+    return (await import('./remote.js')).addRemoteConfig(this.ctx, name, url);
+  }
+
+  async removeRemote(name: string): Promise<RemoteInfo> {
+    return (await import('./remote.js')).removeRemoteConfig(this.ctx, name);
+  }
+
+  /** Sends `branch` (default: the current one) to `remote` (default: its upstream, else origin). */
+  async push(remote?: string, branch?: string, opts: PushOptions = {}): Promise<PushResult> {
+    return (await import('./remote-push.js')).push(this.ctx, remote, branch, opts);
+  }
+
+  async fetch(remote?: string, opts: { onProgress?: ProgressFn } = {}): Promise<FetchResult> {
+    return (await import('./remote.js')).fetchRemote(this.ctx, remote, opts);
+  }
+
+  /** Fetch, then fast-forward or cell-level merge of the remote branch. */
+  async pull(remote?: string, branch?: string, opts: PullOptions = {}): Promise<PullResult> {
+    return (await import('./remote.js')).pull(this.ctx, remote, branch, opts);
+  }
+}
+
+/** Clones the fv repository at `url` into `dir` (default: named after the URL) and opens it. */
+export async function cloneRepository(url: string, dir?: string, opts: CloneOptions = {}): Promise<{ repo: Repository; result: CloneResult }> {
+  const result = await (await import('./remote-clone.js')).clone(url, dir, opts);
+  return { repo: new Repository(new RepoContext(result.dir)), result };
 }
 
 /** Opens the fv repository containing `dir` (default: the current directory). */

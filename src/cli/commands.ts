@@ -23,6 +23,7 @@ import { registerCheckCommands } from './check-commands.js';
 import { registerMergeCommands } from './merge-commands.js';
 import { registerBuildCommands } from './build-commands.js';
 import { registerGcCommands } from './gc-commands.js';
+import { registerRemoteCommands } from './remote-commands.js';
 
 function list(v: string): string[] {
   return v.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
@@ -332,4 +333,5 @@ export function registerCommands(program: Command): void {
   registerCheckCommands(program);
   registerBuildCommands(program);
   registerGcCommands(program);
+  registerRemoteCommands(program);
 }
