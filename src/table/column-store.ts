@@ -168,11 +168,14 @@ export class BigIntColumn implements Column {
   private values: BigInt64Array | BigUint64Array;
   /** The values' 32-bit words (low, high per value; little-endian platform), for hashing without BigInts. */
   private words: Uint32Array;
+  /** The same words read as signed, for comparing high words of signed types. */
+  private signedWords: Int32Array;
   private valid = new Validity();
   length = 0;
   constructor(readonly type: FvType) {
     this.values = type.kind === 'uint64' ? new BigUint64Array(1024) : new BigInt64Array(1024);
     this.words = new Uint32Array(this.values.buffer);
+    this.signedWords = new Int32Array(this.values.buffer);
   }
   push(v: Value): void {
     const r = this.length;
@@ -181,6 +184,7 @@ export class BigIntColumn implements Column {
       b.set(this.values as never);
       this.values = b;
       this.words = new Uint32Array(b.buffer);
+      this.signedWords = new Int32Array(b.buffer);
     }
     if (v === null) this.valid.mark(r, false, r);
     else if (this.valid.bytes !== null) this.valid.mark(r, true, r);
@@ -206,27 +210,21 @@ export class BigIntColumn implements Column {
     enc.addInt64Words(w[2 * r]!, w[2 * r + 1]!, this.type.kind !== 'uint64');
   }
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes {
-    return scanExtremes(order, start, end, (r) => this.valid.has(r), this.comparer());
-  }
-  /** Compares two rows: high words (signed, or unsigned for uint64), then low words unsigned. */
-  private comparer(): (a: number, b: number) => number {
-    const lo = this.words;
-    const hi = new Int32Array(this.values.buffer);
-    const signed = this.type.kind !== 'uint64';
-    return (a: number, b: number): number => {
-      const ha = signed ? hi[2 * a + 1]! : lo[2 * a + 1]!;
-      const hb = signed ? hi[2 * b + 1]! : lo[2 * b + 1]!;
-      if (ha !== hb) return ha < hb ? -1 : 1;
-      const la = lo[2 * a]!, lb = lo[2 * b]!;
-      return la === lb ? 0 : la < lb ? -1 : 1;
-    };
+    return scanExtremes(order, start, end, (r) => this.valid.has(r), (a, b) => this.compare(a, b));
   }
   isNull(r: number): boolean {
     return !this.valid.has(r);
   }
+  /** High words (signed, or unsigned for uint64), then low words unsigned. */
   compare(a: number, b: number): number {
-    // Built per call (cheap next to a sort's comparator) since `words` is replaced as the column grows.
-    return this.comparer()(a, b);
+    const lo = this.words;
+    const hi = this.signedWords;
+    const signed = this.type.kind !== 'uint64';
+    const ha = signed ? hi[2 * a + 1]! : lo[2 * a + 1]!;
+    const hb = signed ? hi[2 * b + 1]! : lo[2 * b + 1]!;
+    if (ha !== hb) return ha < hb ? -1 : 1;
+    const la = lo[2 * a]!, lb = lo[2 * b]!;
+    return la === lb ? 0 : la < lb ? -1 : 1;
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const out = new Uint32Array((end - start) * 2);
