@@ -32,6 +32,12 @@ export interface Column {
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes;
   /** The values of rows order[start..end) (start..end when order is null), typed, for Arrow encoding. */
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn;
+  isNull(r: number): boolean;
+  /**
+   * compareValues(get(a), get(b)) for two non-null rows, read from the typed
+   * arrays: sorting by key boxed a BigInt or string per row otherwise.
+   */
+  compare(a: number, b: number): number;
 }
 
 /** Validity bytes of rows order[start..end), or null when the column has no nulls at all. */
@@ -143,6 +149,12 @@ class NumberColumn implements Column {
     const v = this.values;
     return scanExtremes(order, start, end, (r) => this.valid.has(r), (a, b) => compareNumbers(v[a]!, v[b]!));
   }
+  isNull(r: number): boolean {
+    return !this.valid.has(r);
+  }
+  compare(a: number, b: number): number {
+    return compareNumbers(this.values[a]!, this.values[b]!);
+  }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const out = new Float64Array(end - start);
     const v = this.values;
@@ -156,11 +168,14 @@ export class BigIntColumn implements Column {
   private values: BigInt64Array | BigUint64Array;
   /** The values' 32-bit words (low, high per value; little-endian platform), for hashing without BigInts. */
   private words: Uint32Array;
+  /** The same words read as signed, for comparing high words of signed types. */
+  private signedWords: Int32Array;
   private valid = new Validity();
   length = 0;
   constructor(readonly type: FvType) {
     this.values = type.kind === 'uint64' ? new BigUint64Array(1024) : new BigInt64Array(1024);
     this.words = new Uint32Array(this.values.buffer);
+    this.signedWords = new Int32Array(this.values.buffer);
   }
   push(v: Value): void {
     const r = this.length;
@@ -169,6 +184,7 @@ export class BigIntColumn implements Column {
       b.set(this.values as never);
       this.values = b;
       this.words = new Uint32Array(b.buffer);
+      this.signedWords = new Int32Array(b.buffer);
     }
     if (v === null) this.valid.mark(r, false, r);
     else if (this.valid.bytes !== null) this.valid.mark(r, true, r);
@@ -194,18 +210,21 @@ export class BigIntColumn implements Column {
     enc.addInt64Words(w[2 * r]!, w[2 * r + 1]!, this.type.kind !== 'uint64');
   }
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes {
+    return scanExtremes(order, start, end, (r) => this.valid.has(r), (a, b) => this.compare(a, b));
+  }
+  isNull(r: number): boolean {
+    return !this.valid.has(r);
+  }
+  /** High words (signed, or unsigned for uint64), then low words unsigned. */
+  compare(a: number, b: number): number {
     const lo = this.words;
-    const hi = new Int32Array(this.values.buffer);
+    const hi = this.signedWords;
     const signed = this.type.kind !== 'uint64';
-    // Compare high words (signed, or unsigned for uint64), then low words unsigned.
-    const cmp = (a: number, b: number): number => {
-      const ha = signed ? hi[2 * a + 1]! : lo[2 * a + 1]!;
-      const hb = signed ? hi[2 * b + 1]! : lo[2 * b + 1]!;
-      if (ha !== hb) return ha < hb ? -1 : 1;
-      const la = lo[2 * a]!, lb = lo[2 * b]!;
-      return la === lb ? 0 : la < lb ? -1 : 1;
-    };
-    return scanExtremes(order, start, end, (r) => this.valid.has(r), cmp);
+    const ha = signed ? hi[2 * a + 1]! : lo[2 * a + 1]!;
+    const hb = signed ? hi[2 * b + 1]! : lo[2 * b + 1]!;
+    if (ha !== hb) return ha < hb ? -1 : 1;
+    const la = lo[2 * a]!, lb = lo[2 * b]!;
+    return la === lb ? 0 : la < lb ? -1 : 1;
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const out = new Uint32Array((end - start) * 2);
@@ -241,6 +260,12 @@ class BoolColumn implements Column {
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes {
     const v = this.values;
     return scanExtremes(order, start, end, (r) => v[r] !== 2, (a, b) => v[a]! - v[b]!);
+  }
+  isNull(r: number): boolean {
+    return this.values[r] === 2;
+  }
+  compare(a: number, b: number): number {
+    return this.values[a]! - this.values[b]!;
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const out = new Uint8Array(end - start);
@@ -279,19 +304,22 @@ class StringColumn implements Column {
     else enc.addByteRange(this.bytes, this.offsets[r]!, this.offsets[r + 1]!);
   }
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes {
+    return scanExtremes(order, start, end, (r) => this.valid.has(r), (a, b) => this.compare(a, b));
+  }
+  isNull(r: number): boolean {
+    return !this.valid.has(r);
+  }
+  /** UTF-8 byte order is code point order, the order compareValues gives strings. */
+  compare(a: number, b: number): number {
     const bytes = this.bytes;
     const off = this.offsets;
-    // UTF-8 byte order is code point order, the order compareValues gives strings.
-    const cmp = (a: number, b: number): number => {
-      let i = off[a]!, j = off[b]!;
-      const ea = off[a + 1]!, eb = off[b + 1]!;
-      for (; i < ea && j < eb; i++, j++) {
-        const x = bytes[i]!, y = bytes[j]!;
-        if (x !== y) return x < y ? -1 : 1;
-      }
-      return ea - i === eb - j ? 0 : i < ea ? 1 : -1;
-    };
-    return scanExtremes(order, start, end, (r) => this.valid.has(r), cmp);
+    let i = off[a]!, j = off[b]!;
+    const ea = off[a + 1]!, eb = off[b + 1]!;
+    for (; i < ea && j < eb; i++, j++) {
+      const x = bytes[i]!, y = bytes[j]!;
+      if (x !== y) return x < y ? -1 : 1;
+    }
+    return ea - i === eb - j ? 0 : i < ea ? 1 : -1;
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const n = end - start;
@@ -334,6 +362,12 @@ class ValueColumn implements Column {
   extremes(order: ArrayLike<number> | null, start: number, end: number): Extremes {
     const v = this.values;
     return scanExtremes(order, start, end, (r) => v[r] !== null, (a, b) => compareValues(v[a]!, v[b]!));
+  }
+  isNull(r: number): boolean {
+    return this.values[r] === null;
+  }
+  compare(a: number, b: number): number {
+    return compareValues(this.values[a]!, this.values[b]!);
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const out: Value[] = new Array(end - start);

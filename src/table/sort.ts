@@ -3,9 +3,9 @@
  * with compareValues, column by column), with no null and no duplicate keys.
  */
 import { FvError } from '../errors/FvError.js';
-import type { ColumnStore } from './column-store.js';
-import type { Field, Value } from './types.js';
-import { compareValues, formatValue } from './values.js';
+import type { Column, ColumnStore } from './column-store.js';
+import type { Field } from './types.js';
+import { formatValue } from './values.js';
 
 export function keyIndexes(fields: Field[], key: string[], where: string): number[] {
   return key.map((k) => {
@@ -15,18 +15,10 @@ export function keyIndexes(fields: Field[], key: string[], where: string): numbe
   });
 }
 
-/** The key values of every row, one array per key column (extracted once: sorting compares them often). */
-function keyColumns(store: ColumnStore, keyIdx: number[]): Value[][] {
-  return keyIdx.map((c) => {
-    const out: Value[] = new Array(store.rowCount);
-    for (let r = 0; r < store.rowCount; r++) out[r] = store.get(c, r);
-    return out;
-  });
-}
-
-function compareRows(keys: Value[][], a: number, b: number): number {
+/** Compares rows a and b by their key cells (never null here), straight from the typed columns. */
+function compareRows(keys: Column[], a: number, b: number): number {
   for (let i = 0; i < keys.length; i++) {
-    const c = compareValues(keys[i]![a]!, keys[i]![b]!);
+    const c = keys[i]!.compare(a, b);
     if (c !== 0) return c;
   }
   return 0;
@@ -42,10 +34,11 @@ export function keyText(store: ColumnStore, r: number, keyIdx: number[]): string
  * `rowLabel(r)` names a row in error messages, with its source ("data.csv:12").
  */
 export function sortOrderByKey(store: ColumnStore, keyIdx: number[], rowLabel: (r: number) => string): Uint32Array {
-  const keys = keyColumns(store, keyIdx);
+  const keys = keyIdx.map((c) => store.columns[c]!);
   keys.forEach((col, i) => {
-    const r = col.indexOf(null);
-    if (r >= 0) throw new FvError('BAD_INPUT', `${rowLabel(r)}: key column "${store.fields[keyIdx[i]!]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
+    let r = 0;
+    while (r < store.rowCount && !col.isNull(r)) r++;
+    if (r < store.rowCount) throw new FvError('BAD_INPUT', `${rowLabel(r)}: key column "${store.fields[keyIdx[i]!]!.name}" is empty`, { hint: 'key columns must have a value in every row' });
   });
   const n = store.rowCount;
   const order = new Uint32Array(n);

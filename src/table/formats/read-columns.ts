@@ -3,10 +3,12 @@
  * ColumnStore, inferring column types for text formats unless the user
  * fixed them with --types or --schema.
  *
- * Text formats are read in two streaming passes so that memory holds only
- * the typed table, never the raw text of every cell: pass 1 infers the
- * types, pass 2 converts each cell straight into its typed column. Stdin is
- * spooled to a temporary file first so it can be read twice. Every failure
+ * Text formats are streamed so that memory holds only the typed table, never
+ * the raw text of every cell. JSON is read in two passes (pass 1 infers the
+ * types, pass 2 converts each cell straight into its typed column); CSV in
+ * one when the types guessed from its first rows hold for the whole file
+ * (see readCsv). Stdin is spooled to a temporary file first so it can be
+ * read twice. Every failure
  * names the file and, where there is one, the line.
  */
 import * as fs from 'node:fs';
@@ -23,6 +25,7 @@ import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
 import { sameType, typeToString } from '../types.js';
 import { parseCsv } from './csv-parser.js';
+import type { CsvRecord } from './csv-parser.js';
 import type { InputFormat } from './format.js';
 import { parseJsonRecords } from './json-parser.js';
 
@@ -137,13 +140,37 @@ function typeError(e: unknown, shown: string, line: number, col: string): unknow
   return e;
 }
 
+/**
+ * Rows whose cells are seen before the column types are first guessed. The
+ * guess is only provisional: every later cell still goes through inference,
+ * and the file is converted again if the types of the whole file differ.
+ */
+const SAMPLE_ROWS = 8192;
+
+/**
+ * CSV/TSV in one pass when it can be: the types of the first SAMPLE_ROWS
+ * rows are guessed, then every row is both converted under the guess and
+ * fed to inference. Inference over the whole file still decides the types
+ * (candidates only ever drop out), so when a later cell contradicts the
+ * guess (a 1.5 in a column of integers) the converted columns are thrown
+ * away and the file is converted again under the final types. The common
+ * case parses the file once instead of twice, about a fifth of the import.
+ */
 async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
   const delimiter = opts.format === 'tsv' ? 9 : 44;
   const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown });
-  // Pass 1: the header, and the types of the columns not fixed by the user.
   let header: string[] | null = null;
   let fixed: (FvType | undefined)[] = [];
   let inference: (TextInference | null)[] = [];
+  let conversion: Conversion | null = null;
+  const sample: CsvRecord[][] = [];
+  let sampled = 0;
+  const infer = (batch: CsvRecord[], start: number): void => {
+    for (let i = start; i < batch.length; i++) {
+      const fields = batch[i]!.fields;
+      for (let c = 0; c < inference.length; c++) inference[c]?.add(fields[c] ?? null);
+    }
+  };
   for await (const batch of records()) {
     let start = 0;
     if (header === null) {
@@ -151,37 +178,89 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
       fixed = fixedTypes(header, opts, shown);
       inference = fixed.map((t) => (t === undefined ? new TextInference() : null));
       start = 1;
-      if (inference.every((x) => x === null)) break;
+      // Types all given: nothing to guess, and a bad cell is reported at once.
+      if (inference.every((x) => x === null)) conversion = new Conversion(header, fixed as FvType[], shown, true);
     }
-    for (let i = start; i < batch.length; i++) {
-      const fields = batch[i]!.fields;
-      for (let c = 0; c < inference.length; c++) inference[c]?.add(fields[c] ?? null);
+    infer(batch, start);
+    if (conversion === null) {
+      sample.push(start === 0 ? batch : batch.slice(start));
+      sampled += batch.length - start;
+      if (sampled < SAMPLE_ROWS) continue;
+      conversion = new Conversion(header, fixed.map((t, c) => t ?? inference[c]!.result()), shown, false);
+      for (const b of sample.splice(0)) conversion.add(b);
+      continue;
     }
+    conversion.add(start === 0 ? batch : batch.slice(start));
   }
   if (header === null) throw new FvError('BAD_INPUT', `${shown}: file is empty`);
   const types = fixed.map((t, c) => t ?? inference[c]!.result());
-  const store = new ColumnStore(header.map((name, c) => ({ name, type: types[c]! })));
-  // Pass 2: convert every cell straight into its typed column.
-  const lines: number[] = [];
+  if (conversion === null) {
+    // A file shorter than the sample: its types are final already.
+    conversion = new Conversion(header, types, shown, true);
+    for (const b of sample) conversion.add(b);
+  }
+  if (!conversion.contradicted && conversion.types.every((t, c) => sameType(t, types[c]!))) return conversion.result();
+  // The guess was wrong: convert again under the types of the whole file.
+  // A cell that does not convert under them (a given type) is reported here.
+  const again = new Conversion(header, types, shown, true);
   let first = true;
-  const sinks = types.map((t, c) => cellSink(store.columns[c]!, t));
   for await (const batch of records()) {
-    for (let i = first ? 1 : 0; i < batch.length; i++) {
+    again.add(first ? batch.slice(1) : batch);
+    first = false;
+  }
+  return again.result();
+}
+
+/** Converts records into a ColumnStore under given column types. */
+class Conversion {
+  readonly store: ColumnStore;
+  private readonly sinks: ((s: string | null) => void)[];
+  private readonly lines: number[] = [];
+  /** A cell did not convert under a guessed type: the store is incomplete and will not be used. */
+  contradicted = false;
+
+  /**
+   * `final`: the types are the file's own (given, or inferred from all of it),
+   * so a cell that does not convert is the user's error, thrown at once.
+   * Otherwise the failure only marks the guess wrong: the caller parses on
+   * (an error in the file's structure further on is reported first, as when
+   * inference read the whole file before any conversion) and converts again.
+   */
+  constructor(
+    private readonly header: string[],
+    readonly types: FvType[],
+    private readonly shown: string,
+    private readonly final: boolean,
+  ) {
+    this.store = new ColumnStore(header.map((name, c) => ({ name, type: types[c]! })));
+    this.sinks = types.map((t, c) => cellSink(this.store.columns[c]!, t));
+  }
+
+  add(batch: CsvRecord[]): void {
+    if (this.contradicted) return;
+    const sinks = this.sinks;
+    for (let i = 0; i < batch.length; i++) {
       const rec = batch[i]!;
       for (let c = 0; c < sinks.length; c++) {
         try {
           sinks[c]!(rec.fields[c] ?? null);
         } catch (e) {
-          // The row is half pushed, but the error ends the import and the store with it.
-          throw typeError(e, shown, rec.line, header[c]!);
+          if (this.final) throw typeError(e, this.shown, rec.line, this.header[c]!);
+          // The row is half pushed, but the store is not used after this.
+          this.contradicted = true;
+          return;
         }
       }
-      store.rowCount++;
-      lines.push(rec.line);
+      this.store.rowCount++;
+      this.lines.push(rec.line);
     }
-    first = false;
   }
-  return { store, rowLabel: (r) => `${shown}:${lines[r]}` };
+
+  result(): ReadResult {
+    const lines = this.lines;
+    const shown = this.shown;
+    return { store: this.store, rowLabel: (r) => `${shown}:${lines[r]}` };
+  }
 }
 
 /**
