@@ -38,7 +38,7 @@ export interface CheckoutResult {
 export async function checkout(ctx: RepoContext, target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
   return ctx.withLock('checkout', async () => {
     if (opts.tables) return restoreTables(ctx, target ?? 'HEAD', opts.tables);
-    refuseWhileMerging(ctx, 'switch branches');
+    await refuseWhileMerging(ctx, 'switch branches');
     const head = await ctx.head();
     const headSnap = await ctx.snapshot(head);
     let branch: string | null = null;
