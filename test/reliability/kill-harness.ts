@@ -46,3 +46,15 @@ export function table(rows: number, salt: number, edit: (i: number) => { name?: 
   }
   return lines.join('\n') + '\n';
 }
+
+/**
+ * Lets the worker's event loop run. spawnSync blocks it; a long test that
+ * runs fv synchronously for over 60 s without an await starves vitest's RPC
+ * ("Timeout calling onTaskUpdate") on a loaded machine, failing a test that
+ * did nothing wrong. Call this between synchronous steps.
+ */
+export async function settle(): Promise<void> {
+  await new Promise((resolve) => setImmediate(resolve));
+  await new Promise((resolve) => setTimeout(resolve, 5));
+  await new Promise((resolve) => setImmediate(resolve));
+}

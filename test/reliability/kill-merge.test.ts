@@ -11,16 +11,16 @@
  *     progress and `fv status` says how to finish or undo it;
  *   - rerunning the command (after `fv merge --abort` if one is pending)
  *     succeeds; every commit reported earlier still exports exactly.
- * CI runs 4 kills per command on 3,000 rows; FV_TORTURE=1 runs 34 per
+ * CI runs 3 kills per command on 3,000 rows; FV_TORTURE=1 runs 34 per
  * command (102 kills) on 20,000 rows.
  */
 import * as fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { dataFile, expectGitClean, fv, git, newRepo, ok, tempDir } from '../helpers.js';
-import { random, runAndKill, table, TORTURE } from './kill-harness.js';
+import { random, runAndKill, settle, table, TORTURE } from './kill-harness.js';
 
 const ROWS = TORTURE ? 20_000 : 3_000;
-const KILLS_PER_COMMAND = TORTURE ? 34 : 4;
+const KILLS_PER_COMMAND = TORTURE ? 34 : 3;
 
 interface Op {
   name: string;
@@ -37,24 +37,25 @@ interface Op {
  *       a cell-level merge of the same rows) plus 50 new rows.
  * clash: base -> other names for rows 1, 11, ...: a conflict on every one.
  */
-function build(): { dir: string; ops: Op[] } {
+async function build(): Promise<{ dir: string; ops: Op[] }> {
   const dir = newRepo();
-  const put = (name: string, csv: string): void => {
+  const put = async (name: string, csv: string): Promise<void> => {
     ok(dir, ['import', dataFile(`${name}-${ROWS}.csv`, csv), '--table', 't', '--key', 'id']);
+    await settle();
   };
-  put('base', table(ROWS, 3));
+  await put('base', table(ROWS, 3));
   ok(dir, ['commit', '-m', 'base']);
   ok(dir, ['branch', 'feat']);
   ok(dir, ['branch', 'clash']);
-  put('e1', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `main-${i}` } : null)));
+  await put('e1', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `main-${i}` } : null)));
   ok(dir, ['commit', '-m', 'e1']);
-  put('e2', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `main-${i}` } : i % 10 === 5 ? { score: `${i}.5` } : null)));
+  await put('e2', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `main-${i}` } : i % 10 === 5 ? { score: `${i}.5` } : null)));
   ok(dir, ['commit', '-m', 'e2']);
   ok(dir, ['checkout', 'feat']);
-  put('feat', table(ROWS, 3, (i) => (i % 10 === 2 || i % 10 === 1 ? { score: `${i}.75` } : null), 50));
+  await put('feat', table(ROWS, 3, (i) => (i % 10 === 2 || i % 10 === 1 ? { score: `${i}.75` } : null), 50));
   ok(dir, ['commit', '-m', 'feat']);
   ok(dir, ['checkout', 'clash']);
-  put('clash', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `clash-${i}` } : null)));
+  await put('clash', table(ROWS, 3, (i) => (i % 10 === 1 ? { name: `clash-${i}` } : null)));
   ok(dir, ['commit', '-m', 'clash']);
   ok(dir, ['checkout', 'main']);
   const rev = (r: string): string => git(dir, ['rev-parse', r]).stdout.trim();
@@ -88,7 +89,7 @@ function reference(dir: string, op: Op): { ms: number; exported: string } {
 
 describe('kill -9 during merge and revert', () => {
   it(`merge (clean and conflicting) and revert survive ${KILLS_PER_COMMAND} kills each on ${ROWS} rows`, async () => {
-    const { dir, ops } = build();
+    const { dir, ops } = await build();
     const start = head(dir);
     const startExport = exportT(dir);
     const reported = new Map<string, string>([[start, startExport]]);
@@ -97,6 +98,7 @@ describe('kill -9 during merge and revert', () => {
     let rounds = 0;
     for (const op of ops) {
       const ref = reference(dir, op);
+      await settle();
       // Kill points spread over the whole run, from process start-up to just past the end.
       for (let k = 0; k < KILLS_PER_COMMAND; k++) {
         rounds++;
@@ -107,6 +109,7 @@ describe('kill -9 during merge and revert', () => {
         if (r.killed) kills++;
         else expect(r.code, `${where}: ${r.stderr}`).toBe(op.code);
         expectGitClean(dir, { porcelain: false });
+        await settle();
 
         // The branch: the old commit, or a complete new one.
         const after = head(dir);
@@ -130,6 +133,7 @@ describe('kill -9 during merge and revert', () => {
         }
         expect(exportT(dir), where).toBe(after === before ? startExport : ref.exported);
 
+        await settle();
         // A rerun succeeds (or, if the killed run had finished, has nothing left to do).
         if (after === before) {
           const again = fv(dir, op.args);
@@ -144,6 +148,7 @@ describe('kill -9 during merge and revert', () => {
         } else if (op.args[0] === 'merge') {
           expect(ok(dir, op.args)).toMatch(/Already up to date/);
         }
+        await settle();
         // Back to the start for the next round.
         ok(dir, ['reset', '--hard', start]);
         expect(JSON.parse(ok(dir, ['status', '--json'])).merging).toBe(false);
@@ -155,4 +160,40 @@ describe('kill -9 during merge and revert', () => {
     // Most rounds really kill (the rest finish first, and are checked the same way).
     expect(kills).toBeGreaterThan(rounds / 3);
   }, (TORTURE ? 400 : 60) * 60_000);
+
+  it('a kill after the merge commit moved the branch but before merge.json was removed: the merge counts as done', async () => {
+    const { dir } = await build();
+    const before = head(dir);
+    ok(dir, ['merge', 'feat', '--no-commit']);
+    const state = fs.readFileSync(`${dir}/.git/fv/merge.json`);
+    ok(dir, ['commit']);
+    await settle();
+    const merged = head(dir);
+    const mergedExport = exportT(dir);
+    expect(parentsOf(dir, merged)).toEqual([before, git(dir, ['rev-parse', 'feat']).stdout.trim()]);
+    // Put the file back: exactly what a kill between the ref update and its removal leaves.
+    fs.writeFileSync(`${dir}/.git/fv/merge.json`, state);
+    const st = JSON.parse(ok(dir, ['status', '--json'])) as { merging: boolean; tables: Record<string, { state: string }> };
+    expect(st.merging).toBe(false);
+    expect(st.tables.t!.state).toBe('clean');
+    // --abort must not put the pre-merge tables over the merge commit.
+    fv(dir, ['merge', '--abort']);
+    await settle();
+    expect(exportT(dir)).toBe(mergedExport);
+    expect(head(dir)).toBe(merged);
+    expect(fs.existsSync(`${dir}/.git/fv/merge.json`)).toBe(false);
+    expect(JSON.parse(ok(dir, ['status', '--json'])).tables.t.state).toBe('clean');
+    // The same for a revert (one parent).
+    const e1 = git(dir, ['rev-parse', 'main~1^1']).stdout.trim();
+    ok(dir, ['revert', e1, '--no-commit']);
+    const rstate = fs.readFileSync(`${dir}/.git/fv/merge.json`);
+    ok(dir, ['commit']);
+    await settle();
+    fs.writeFileSync(`${dir}/.git/fv/merge.json`, rstate);
+    expect(JSON.parse(ok(dir, ['status', '--json'])).merging).toBe(false);
+    ok(dir, ['import', dataFile('after-revert.csv', table(ROWS, 9)), '--table', 't']);
+    ok(dir, ['commit', '-m', 'after the revert']);
+    expect(fs.existsSync(`${dir}/.git/fv/merge.json`)).toBe(false);
+    expectGitClean(dir);
+  }, 20 * 60_000);
 });

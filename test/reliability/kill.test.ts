@@ -8,7 +8,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { dataFile, expectGitClean, fv, git, newRepo, ok } from '../helpers.js';
-import { runAndKill, table, TORTURE } from './kill-harness.js';
+import { runAndKill, settle, table, TORTURE } from './kill-harness.js';
 
 const ROUNDS = TORTURE ? 100 : 8;
 
@@ -39,12 +39,14 @@ describe('kill -9 at random moments', () => {
         // The branch is at the old or a new commit; fsck is clean whatever happened.
         expectGitClean(dir, { porcelain: false });
         expect(fv(dir, ['status', '--json']).code).toBe(0);
+        await settle();
         if (!r.killed && args[0] === 'commit' && r.code === 0) committed.set(git(dir, ['rev-parse', 'main']).stdout.trim(), ok(dir, ['export', 't', '--at', 'main']));
       }
       // Back to a known state: on main, working state = HEAD; a rerun succeeds.
       ok(dir, ['checkout', 'main', '--force']);
       const after = git(dir, ['rev-parse', 'main']).stdout.trim();
       expect(after === before || git(dir, ['merge-base', '--is-ancestor', before, after]).code === 0).toBe(true);
+      await settle();
       ok(dir, ['import', input, '--table', 't']);
       const c = fv(dir, ['commit', '-m', `rerun ${round}`]);
       expect([0, 2]).toContain(c.code);
@@ -52,7 +54,10 @@ describe('kill -9 at random moments', () => {
       else expect(c.stderr).toMatch(/nothing to commit/);
     }
     // Every reported commit is intact and exports exactly as it did.
-    for (const [commit, exported] of committed) expect(ok(dir, ['export', 't', '--at', commit])).toBe(exported);
+    for (const [commit, exported] of committed) {
+      expect(ok(dir, ['export', 't', '--at', commit])).toBe(exported);
+      await settle();
+    }
     expectGitClean(dir);
     expect(kills).toBeGreaterThan(0);
   }, ROUNDS * 60_000);
