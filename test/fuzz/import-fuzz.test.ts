@@ -122,6 +122,7 @@ describe('mutation fuzz', () => {
         fs.rmSync(file);
       }
     }
+    console.info(`import fuzz: ${cases} cases, ${imported} imported and round-tripped, ${cases - imported} refused, ${problems.length} internal errors`);
     expect(problems).toEqual([]);
     // Sanity: the fuzz reaches both outcomes, so it is testing something.
     expect(imported).toBeGreaterThan(cases / 20);

@@ -156,6 +156,7 @@ describe('kill -9 during merge and revert', () => {
     }
     for (const [commit, exported] of reported) expect(exportT(dir, commit)).toBe(exported);
     expectGitClean(dir);
+    console.info(`merge/revert crash injection: ${kills} kills in ${rounds} rounds on ${ROWS} rows, ${reported.size} reported commits intact`);
     expect(rounds).toBe(3 * KILLS_PER_COMMAND);
     // Most rounds really kill (the rest finish first, and are checked the same way).
     expect(kills).toBeGreaterThan(rounds / 3);
