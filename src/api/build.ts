@@ -9,6 +9,7 @@
  * built (tables or features.json), the result carries a warning that the
  * CLI prints on stderr; the build still succeeds.
  */
+import { refuseInsideGitDir } from '../storage/safe-paths.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
@@ -168,6 +169,8 @@ export async function buildToFiles(ctx: RepoContext, name: string, opts: BuildFi
   const outputPath = path.resolve(opts.output ?? `${name}.${EXT[format]}`);
   const lockPath = path.resolve(opts.lock ?? path.join(path.dirname(outputPath), `${name}.lock.json`));
   if (outputPath === lockPath) throw new FvError('BAD_USAGE', 'the output and the lock file must be different files');
+  refuseInsideGitDir(ctx.git.gitdir, outputPath);
+  refuseInsideGitDir(ctx.git.gitdir, lockPath);
   const r = await buildTrainingSet(ctx, name, { at: opts.at, format, file: path.basename(outputPath) });
   writeFileReplacing(outputPath, r.bytes);
   writeFileReplacing(lockPath, lockText(r.lock));

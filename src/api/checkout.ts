@@ -7,6 +7,7 @@
  * definitions file, then HEAD, then the working state and the index; a kill
  * in between leaves a state `fv status` explains (see docs/FORMAT.md).
  */
+import { refuseCaseCollision } from './refs.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FvError } from '../errors/FvError.js';
@@ -38,7 +39,7 @@ export interface CheckoutResult {
 export async function checkout(ctx: RepoContext, target: string | undefined, opts: CheckoutOptions = {}): Promise<CheckoutResult> {
   return ctx.withLock('checkout', async () => {
     if (opts.tables) return restoreTables(ctx, target ?? 'HEAD', opts.tables);
-    refuseWhileMerging(ctx, 'switch branches');
+    await refuseWhileMerging(ctx, 'switch branches');
     const head = await ctx.head();
     const headSnap = await ctx.snapshot(head);
     let branch: string | null = null;
@@ -46,6 +47,7 @@ export async function checkout(ctx: RepoContext, target: string | undefined, opt
     if (opts.createBranch !== undefined) {
       branch = checkRefName(opts.createBranch, 'branch');
       if ((await ctx.git.readRef(`refs/heads/${branch}`)) !== null) throw new FvError('REF_EXISTS', `branch ${branch} already exists`, { hint: `switch to it with \`fv checkout ${branch}\`` });
+      await refuseCaseCollision(ctx, branch, 'branch');
       if (target === undefined && head === null) {
         // A new branch on an unborn repository: just point HEAD at it.
         await ctx.git.setHead({ branch });

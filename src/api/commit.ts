@@ -14,7 +14,7 @@ import { resolveAuthor } from '../versioning/author.js';
 import type { Snapshot } from '../versioning/snapshot.js';
 import { writeSnapshotTree } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
-import { clearMergeState, loadMergeState, openConflicts } from '../versioning/merge/merge-state.js';
+import { activeMergeState, clearMergeState, openConflicts } from '../versioning/merge/merge-state.js';
 import type { Person } from '../storage/git.js';
 import { loadDefinitions } from '../features/definitions.js';
 import { verifyChecks } from '../checks/runner.js';
@@ -43,7 +43,7 @@ export interface CommitResult {
 export async function commit(ctx: RepoContext, opts: CommitOptions): Promise<CommitResult> {
   return ctx.withLock('commit', async () => {
     const head = await ctx.head();
-    const merge = loadMergeState(ctx.git);
+    const merge = await activeMergeState(ctx.git, { locked: true });
     if (merge !== null) {
       if (merge.head !== head) throw new FvError('MERGE_IN_PROGRESS', `HEAD moved during the merge of ${merge.name}`, { hint: 'run `fv merge --abort` and merge again' });
       const open = openConflicts(merge).length;

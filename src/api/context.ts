@@ -9,8 +9,9 @@ import * as path from 'node:path';
 import { FvError } from '../errors/FvError.js';
 import { GitRepo, gitBlobId } from '../storage/git.js';
 import { acquireRepoLock } from '../storage/repo-lock.js';
+import { refuseSymlink } from '../storage/safe-paths.js';
 import type { TableManifest } from '../table/manifest.js';
-import { DEFINITIONS_FILE, SETTINGS_FILE } from '../versioning/layout.js';
+import { DEFINITIONS_FILE, SETTINGS_FILE, STATE_DIR } from '../versioning/layout.js';
 import type { Snapshot } from '../versioning/snapshot.js';
 import { readManifest, readSnapshot } from '../versioning/snapshot.js';
 import { resolveRev } from '../versioning/revs.js';
@@ -23,6 +24,8 @@ export class RepoContext {
 
   constructor(readonly dir: string) {
     this.git = new GitRepo(dir);
+    // fv's private state (.git/fv) must stay inside the repository.
+    refuseSymlink(path.join(this.git.gitdir, STATE_DIR), '.git/fv');
   }
 
   /** Finds the repository containing `start` (a directory with .git and fv.json). */
@@ -89,6 +92,7 @@ export class RepoContext {
   /** The working copy of a tracked file (features.json, fv.json): its bytes and blob id, or null if absent. */
   workFile(name: typeof DEFINITIONS_FILE | typeof SETTINGS_FILE): { bytes: Buffer; oid: string } | null {
     const file = path.join(this.dir, name);
+    refuseSymlink(file, name);
     if (!fs.existsSync(file)) return null;
     const bytes = fs.readFileSync(file);
     return { bytes, oid: gitBlobId(bytes) };

@@ -5,6 +5,7 @@
  * Nothing is committed; chunks are written to the object store and the
  * working state points at the new manifest.
  */
+import { caseCollision } from '../storage/safe-paths.js';
 import { FvError } from '../errors/FvError.js';
 import { formatFromName } from '../table/formats/format.js';
 import type { InputFormat } from '../table/formats/format.js';
@@ -58,6 +59,11 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
   return ctx.withLock('import', async () => {
     const ws = await ctx.working();
     const existingOid = ws.tables.get(table);
+    const sameButCase = existingOid === undefined ? caseCollision(ws.tables.keys(), table) : null;
+    if (sameButCase !== null) {
+      // Table paths must stay distinct wherever the repository is checked out (macOS, Windows).
+      throw new FvError('BAD_NAME', `table ${table} differs only in case from existing table ${sameButCase}`, { hint: 'names that differ only in case collide on case-insensitive file systems; choose another name' });
+    }
     const existing: TableManifest | null = existingOid ? await ctx.manifest(existingOid, table) : null;
     const oldSchema = existing ? manifestSchema(existing) : null;
     // Appends and upserts read the file under the table's schema, so a file

@@ -23,7 +23,7 @@ import type { Chooser, MergeConflict, Side } from '../versioning/merge/conflict.
 import { conflictId } from '../versioning/merge/conflict.js';
 import { DEFINITIONS_TABLE, mergeDefinitions } from '../versioning/merge/definitions-merge.js';
 import type { MergeInputs, MergeState } from '../versioning/merge/merge-state.js';
-import { clearMergeState, loadMergeState, openConflicts, refuseWhileMerging, saveMergeState } from '../versioning/merge/merge-state.js';
+import { activeMergeState, clearMergeState, openConflicts, refuseWhileMerging, saveMergeState } from '../versioning/merge/merge-state.js';
 import { mergeTable } from '../versioning/merge/table-merge.js';
 import type { Snapshot } from '../versioning/snapshot.js';
 import { saveWorking } from '../versioning/working.js';
@@ -52,8 +52,8 @@ export interface MergeResult {
   resolved: number;
 }
 
-export function mergeInProgress(ctx: RepoContext): MergeState | null {
-  return loadMergeState(ctx.git);
+export function mergeInProgress(ctx: RepoContext): Promise<MergeState | null> {
+  return activeMergeState(ctx.git, { locked: false });
 }
 
 // Lives with the merge state so that checkout can use it without loading the merge machinery (and apache-arrow).
@@ -120,7 +120,7 @@ export async function computeMerge(ctx: RepoContext, base: Snapshot, ours: Snaps
 export async function merge(ctx: RepoContext, rev: string, opts: MergeOptions = {}): Promise<MergeResult> {
   if (opts.message !== undefined && opts.message.trim() === '') throw new FvError('BAD_USAGE', 'empty merge message', { hint: 'pass -m "<message>" or leave -m out' });
   return ctx.withLock('merge', async () => {
-    refuseWhileMerging(ctx, 'merge');
+    await refuseWhileMerging(ctx, 'merge');
     const head = await ctx.head();
     const branch = await ctx.branch();
     const theirs = await ctx.resolve(rev);
@@ -205,7 +205,7 @@ export async function applyMerge(
 /** `fv merge --abort`: back to the working state from before the merge. */
 export async function abortMerge(ctx: RepoContext): Promise<{ name: string }> {
   return ctx.withLock('merge', async () => {
-    const s = loadMergeState(ctx.git);
+    const s = await activeMergeState(ctx.git, { locked: true });
     if (s === null) throw new FvError('NO_MERGE', 'there is no merge to abort');
     await writeDefinitionsFile(ctx, await blobOrNull(ctx, s.preMerge.definitions));
     await saveWorking(ctx.git, { base: await ctx.head(), tables: new Map(s.preMerge.tables) });
@@ -217,7 +217,7 @@ export async function abortMerge(ctx: RepoContext): Promise<{ name: string }> {
 /** The open conflicts of the merge in progress (all, or one table's). */
 export async function listConflicts(ctx: RepoContext, table?: string): Promise<MergeConflict[]> {
   // No merge in progress: no conflicts (an empty list, not an error, for scripts).
-  return openConflicts(loadMergeState(ctx.git)).filter((c) => table === undefined || c.table === table);
+  return openConflicts(await activeMergeState(ctx.git, { locked: false })).filter((c) => table === undefined || c.table === table);
 }
 
 export interface ResolveOptions {
@@ -234,7 +234,7 @@ export interface ResolveOptions {
  */
 export async function resolveConflicts(ctx: RepoContext, table: string, opts: ResolveOptions): Promise<{ resolved: number; remaining: number }> {
   return ctx.withLock('resolve', async () => {
-    const s = loadMergeState(ctx.git);
+    const s = await activeMergeState(ctx.git, { locked: true });
     if (s === null) throw new FvError('NO_MERGE', 'no merge in progress');
     const hits = openConflicts(s).filter((c) => c.table === table && (opts.key === undefined || c.keyText.join(',') === opts.key));
     if (hits.length === 0) {

@@ -1,4 +1,5 @@
 /** Reading tables: `fv export` and the library's readTable. */
+import { refuseInsideGitDir } from '../storage/safe-paths.js';
 import { tableFromIPC } from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import { FvError } from '../errors/FvError.js';
@@ -44,6 +45,7 @@ export function outputFormat(output: string | undefined, given: string | undefin
 export async function exportTable(ctx: RepoContext, table: string, opts: ExportOptions): Promise<{ rows: number; format: OutputFormat }> {
   const m = await tableManifest(ctx, table, opts.at);
   const format = outputFormat(opts.output, opts.format);
+  if (opts.output !== undefined && opts.output !== '-') refuseInsideGitDir(ctx.git.gitdir, opts.output);
   await writeOutput(manifestSchema(m).fields, readChunks(ctx.git, m), format, opts.output ?? '-');
   return { rows: m.rows, format };
 }

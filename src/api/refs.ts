@@ -1,4 +1,5 @@
 /** `fv branch` and `fv tag`: list, create and delete names for commits. */
+import { caseCollision } from '../storage/safe-paths.js';
 import { FvError } from '../errors/FvError.js';
 import { resolveAuthor } from '../versioning/author.js';
 import { checkRefName } from '../versioning/layout.js';
@@ -24,10 +25,21 @@ export async function createBranch(ctx: RepoContext, name: string, start?: strin
   checkRefName(name, 'branch');
   return ctx.withLock('branch', async () => {
     if ((await ctx.git.readRef(`refs/heads/${name}`)) !== null) throw new FvError('REF_EXISTS', `branch ${name} already exists`);
+    await refuseCaseCollision(ctx, name, 'branch');
     const commit = await ctx.resolve(start ?? 'HEAD');
     await ctx.git.updateRef(`refs/heads/${name}`, commit, null);
     return { name, commit, current: false };
   });
+}
+
+/**
+ * Refs are files under .git/refs: on a case-insensitive file system a new
+ * `Main` would be written over `main`. So a new branch or tag may not
+ * differ only in case from an existing one of the same kind.
+ */
+export async function refuseCaseCollision(ctx: RepoContext, name: string, what: 'branch' | 'tag'): Promise<void> {
+  const other = caseCollision(what === 'branch' ? await ctx.git.listBranches() : await ctx.git.listTags(), name);
+  if (other !== null) throw new FvError('REF_EXISTS', `${what} ${name} differs only in case from existing ${what} ${other}`, { hint: 'names that differ only in case collide on case-insensitive file systems; choose another name' });
 }
 
 export async function deleteBranch(ctx: RepoContext, name: string): Promise<{ name: string; commit: string }> {
@@ -61,6 +73,7 @@ export async function createTag(ctx: RepoContext, name: string, rev?: string, op
   checkRefName(name, 'tag');
   return ctx.withLock('tag', async () => {
     if ((await ctx.git.readRef(`refs/tags/${name}`)) !== null) throw new FvError('REF_EXISTS', `tag ${name} already exists`);
+    await refuseCaseCollision(ctx, name, 'tag');
     const commit = await ctx.resolve(rev ?? 'HEAD');
     let target = commit;
     if (opts.message !== undefined) target = await ctx.git.writeAnnotatedTag(name, commit, opts.message, await resolveAuthor(ctx.git, opts.author));

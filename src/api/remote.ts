@@ -122,7 +122,7 @@ export interface PullResult {
 export async function pull(ctx: RepoContext, remote: string | undefined, branch: string | undefined, opts: PullOptions = {}): Promise<PullResult> {
   const fetched = await ctx.withLock('pull', async () => {
     // Refuse before transferring anything: the merge would refuse afterwards anyway.
-    refuseWhileMerging(ctx, 'pull');
+    await refuseWhileMerging(ctx, 'pull');
     const head = await ctx.head();
     const headSnap = await ctx.snapshot(head);
     requireCleanWorkingState(ctx, headSnap, await ctx.working(head, headSnap), 'pull');

@@ -6,6 +6,7 @@
  * commit id present in the repository, and the recorded output name must be
  * a plain file name (no directories, no `..`).
  */
+import { refuseInsideGitDir } from '../storage/safe-paths.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { FvError, fromIoError, isFvError } from '../errors/FvError.js';
@@ -164,6 +165,7 @@ export async function repro(ctx: RepoContext, lockPath: string, opts: ReproOptio
   let written: string | null = null;
   if (opts.output !== undefined || !opts.check) {
     written = path.resolve(opts.output ?? path.join(path.dirname(path.resolve(lockPath)), lock.output.file));
+    refuseInsideGitDir(ctx.git.gitdir, written);
     writeFileReplacing(written, r.bytes);
   }
   return { ok: differences.length === 0, lock, rebuilt, differences, written };

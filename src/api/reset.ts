@@ -8,6 +8,7 @@
  */
 import { syncIndex } from '../versioning/index-sync.js';
 import { saveWorking } from '../versioning/working.js';
+import { activeMergeState, clearMergeState } from '../versioning/merge/merge-state.js';
 import type { RepoContext } from './context.js';
 import { writeDefinitions } from './checkout.js';
 
@@ -20,6 +21,9 @@ export interface ResetResult {
 
 export async function reset(ctx: RepoContext, rev: string, opts: { hard?: boolean } = {}): Promise<ResetResult> {
   return ctx.withLock('reset', async () => {
+    // A merge.json left by a kill after its merge commit must go before HEAD
+    // moves back to that merge's first parent, where it would look live again.
+    await activeMergeState(ctx.git, { locked: true });
     const head = await ctx.head();
     const branch = await ctx.branch();
     const target = await ctx.resolve(rev);
@@ -29,6 +33,8 @@ export async function reset(ctx: RepoContext, rev: string, opts: { hard?: boolea
     await ctx.git.updateRef(branch ? `refs/heads/${branch}` : 'HEAD', target, head);
     await saveWorking(ctx.git, { base: target, tables: opts.hard ? new Map(targetSnap.tables) : ws.tables });
     await syncIndex(ctx.git, (await ctx.git.readCommit(target)).tree);
+    // --hard discards the merged working state, and with it a merge in progress (as git does).
+    if (opts.hard) clearMergeState(ctx.git);
     return { commit: target, previous: head, branch, hard: opts.hard === true };
   });
 }

@@ -30,7 +30,7 @@ export interface RevertResult {
 
 export async function revert(ctx: RepoContext, rev: string, opts: RevertOptions = {}): Promise<RevertResult> {
   return ctx.withLock('revert', async () => {
-    refuseWhileMerging(ctx, 'revert');
+    await refuseWhileMerging(ctx, 'revert');
     const head = await ctx.head();
     if (head === null) throw new FvError('UNKNOWN_REF', 'nothing to revert: no commits yet');
     const target = await ctx.resolve(rev);

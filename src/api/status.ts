@@ -1,7 +1,7 @@
 /** `fv status`: the branch, and how the working state differs from HEAD. */
 import type { RepoContext } from './context.js';
 import { diffSnapshotTables } from './changes.js';
-import { loadMergeState, openConflicts } from '../versioning/merge/merge-state.js';
+import { activeMergeState, openConflicts } from '../versioning/merge/merge-state.js';
 
 export type TableState = 'new' | 'modified' | 'deleted' | 'clean';
 
@@ -30,7 +30,7 @@ export async function status(ctx: RepoContext): Promise<StatusResult> {
     tables[name] = { state, added: d?.added ?? 0, removed: d?.removed ?? 0, modified: d?.modified ?? 0, rows };
   }
   const defs = ctx.workFile('features.json');
-  const merge = loadMergeState(ctx.git);
+  const merge = await activeMergeState(ctx.git, { locked: false });
   return {
     branch: await ctx.branch(),
     head,

@@ -120,6 +120,8 @@ function isObj(v: unknown): v is Obj {
 }
 
 function what(v: unknown): string {
+  // A literal beyond float64 (1e999) parses as Infinity, which JSON.stringify would show as "null".
+  if (typeof v === 'number' && !Number.isFinite(v)) return 'a number out of range';
   return v === null ? 'null' : Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'an object' : `${typeof v} ${JSON.stringify(v)?.slice(0, 40)}`;
 }
 

@@ -66,6 +66,10 @@ function reason(e: unknown): string {
   return line.length > 160 ? `${line.slice(0, 157)}...` : line;
 }
 
+function startsWithMagic(bytes: Uint8Array): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x41 && bytes[2] === 0x52 && bytes[3] === 0x31;
+}
+
 /** Rows per Arrow batch when reading; larger than the default 1024 to cut per-batch overhead. */
 const READ_BATCH_ROWS = 65536;
 
@@ -75,6 +79,9 @@ const READ_BATCH_ROWS = 65536;
  * structs, ...) give FvError UNSUPPORTED.
  */
 export async function readParquet(bytes: Uint8Array, fileName: string): Promise<TableData> {
+  // The Parquet reader only looks at the footer; a file must also start with
+  // the magic, or a damaged head (a half-overwritten file) would be accepted.
+  if (!startsWithMagic(bytes)) throw new FvError('BAD_INPUT', `${fileName}: not a valid Parquet file (no PAR1 magic at the start)`);
   let ipc: Uint8Array;
   try {
     ipc = withParquet((pq) => pq.readParquet(bytes, { batchSize: READ_BATCH_ROWS }).intoIPCStream());

@@ -90,6 +90,26 @@ export async function saveMergeState(repo: GitRepo, s: MergeState): Promise<void
   await writeFileAtomic(stateFile(repo), canonicalJson(doc));
 }
 
+/**
+ * The merge in progress, or null. A merge commit moves the branch first and
+ * removes merge.json after, so a kill in between leaves a merge.json whose
+ * merge HEAD already records (HEAD's parents are its head and theirs, or
+ * just its head for a revert). That merge is finished: null, and the stale
+ * file is removed when the caller holds the repository lock. Without this,
+ * `fv merge --abort` would put the pre-merge tables over the merge commit.
+ */
+export async function activeMergeState(repo: GitRepo, opts: { locked: boolean }): Promise<MergeState | null> {
+  const s = loadMergeState(repo);
+  if (s === null) return null;
+  const head = await repo.readRef('HEAD');
+  if (head === null || head === s.head) return s;
+  const parents = (await repo.readCommit(head)).parents;
+  const committed = parents[0] === s.head && (s.revert ? parents.length === 1 : parents.length === 2 && parents[1] === s.theirs);
+  if (!committed) return s;
+  if (opts.locked) clearMergeState(repo);
+  return null;
+}
+
 export function clearMergeState(repo: GitRepo): void {
   fs.rmSync(stateFile(repo), { force: true });
 }
@@ -98,8 +118,8 @@ export function openConflicts(s: MergeState | null): MergeConflict[] {
   return s ? s.conflicts.filter((c) => c.resolved === null) : [];
 }
 
-/** Refuses `what` while a merge waits to be finished or aborted. */
-export function refuseWhileMerging(ctx: { git: GitRepo }, what: string): void {
-  const s = loadMergeState(ctx.git);
+/** For commands holding the lock: refuses `what` while a merge waits to be finished or aborted. */
+export async function refuseWhileMerging(ctx: { git: GitRepo }, what: string): Promise<void> {
+  const s = await activeMergeState(ctx.git, { locked: true });
   if (s) throw new FvError('MERGE_IN_PROGRESS', `cannot ${what}: a merge of ${s.name} is in progress`, { hint: 'finish it with `fv commit` (after `fv resolve`), or undo it with `fv merge --abort`' });
 }
