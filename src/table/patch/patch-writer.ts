@@ -23,6 +23,7 @@ import { readChunk } from '../table-reader.js';
 import { writeTable } from '../table-writer.js';
 import { typeToString } from '../types.js';
 import type { Value } from '../types.js';
+import type { TableData } from '../table-data.js';
 import { compareValues, formatValue, parseValueAs } from '../values.js';
 
 /** A patch is written only while its entries are at most this fraction of the base rows; past it the table is compacted. */
@@ -34,6 +35,9 @@ export interface PatchLimits {
   maxFraction: number;
   minBaseRows: number;
 }
+
+/** Base chunks read ahead of the one being compared, so reading overlaps decoding and hashing. */
+const READ_AHEAD = 8;
 
 const DEFAULT_LIMITS: PatchLimits = { maxFraction: MAX_PATCH_FRACTION, minBaseRows: MIN_PATCH_BASE_ROWS };
 
@@ -83,34 +87,52 @@ async function tryPatch(store: ColumnStore, order: Uint32Array, schema: TableSch
     }
     return 0;
   };
+  // Pass 1: the new rows falling in each base chunk's key range (up to its last key), and whether the chunk is unchanged.
+  const ranges: { start: number; end: number; same: boolean }[] = [];
   let i = 0;
   for (const c of previous.chunks) {
     const keyMax = c.key_max!.map((t, k) => parseValueAs(t, types[keyIdx[k]!]!));
     let j = i;
     while (j < n && cmpNewToValues(j, keyMax) <= 0) j++;
-    if (j - i === c.rows && sumHex(rowHashes, i, j) === c.digest) {
-      // The same number of rows in the chunk's key range with the same digest: the same rows.
-      i = j;
-      continue;
+    // The same number of rows in the chunk's key range with the same digest: the same rows.
+    ranges.push({ start: i, end: j, same: j - i === c.rows && sumHex(rowHashes, i, j) === c.digest });
+    i = j;
+  }
+  // Pass 2: merge-join each changed chunk with its range. Reads run a few chunks ahead of decoding.
+  const changed = previous.chunks.map((c, k) => ({ c, r: ranges[k]! })).filter((x) => !x.r.same);
+  const reads: Promise<TableData>[] = [];
+  const readAhead = (k: number): void => {
+    while (reads.length < Math.min(changed.length, k + READ_AHEAD)) {
+      const p = readChunk(blobs, previous, changed[reads.length]!.c);
+      p.catch(() => {}); // awaited in order below; marked handled so an early failure is not an unhandled rejection
+      reads.push(p);
     }
-    const base = await readChunk(blobs, previous, c);
+  };
+  for (let k = 0; k < changed.length; k++) {
+    readAhead(k);
+    const base = await reads[k]!;
+    const { start, end } = changed[k]!.r;
     const baseHashes = hashRows(base.columns, types, base.rowCount, null).rowHashes;
     let b = 0;
-    while (b < base.rowCount || i < j) {
-      const key = b < base.rowCount ? keyIdx.map((k) => base.columns[k]![b]!) : null;
-      const cmp = key === null ? -1 : i >= j ? 1 : cmpNewToValues(i, key);
-      if (cmp < 0) change.inserts.push(i++);
+    let a = start;
+    while (b < base.rowCount || a < end) {
+      const key = b < base.rowCount ? keyIdx.map((x) => base.columns[x]![b]!) : null;
+      const cmp = key === null ? -1 : a >= end ? 1 : cmpNewToValues(a, key);
+      if (cmp < 0) change.inserts.push(a++);
       else if (cmp > 0) {
         change.deletes.push(key!);
         b++;
       } else {
-        if (!sameHash(rowHashes, i, baseHashes, b)) change.updates.push(i);
-        i++;
+        if (!sameHash(rowHashes, a, baseHashes, b)) change.updates.push(a);
+        a++;
         b++;
       }
     }
     // Too big a change: stop reading and write the table whole (compaction).
-    if (size() > limit) return null;
+    if (size() > limit) {
+      await Promise.allSettled(reads);
+      return null;
+    }
   }
   for (; i < n; i++) change.inserts.push(i);
   if (size() > limit) return null;
