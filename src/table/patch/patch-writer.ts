@@ -100,17 +100,16 @@ async function tryPatch(store: ColumnStore, order: Uint32Array, schema: TableSch
   }
   // Pass 2: merge-join each changed chunk with its range. Reads run a few chunks ahead of decoding.
   const changed = previous.chunks.map((c, k) => ({ c, r: ranges[k]! })).filter((x) => !x.r.same);
+  // A window of reads in flight; each is dropped once compared, so at most READ_AHEAD decoded chunks are held.
   const reads: Promise<TableData>[] = [];
-  const readAhead = (k: number): void => {
-    while (reads.length < Math.min(changed.length, k + READ_AHEAD)) {
-      const p = readChunk(blobs, previous, changed[reads.length]!.c);
+  let started = 0;
+  for (let k = 0; k < changed.length; k++) {
+    while (started < Math.min(changed.length, k + READ_AHEAD)) {
+      const p = readChunk(blobs, previous, changed[started++]!.c);
       p.catch(() => {}); // awaited in order below; marked handled so an early failure is not an unhandled rejection
       reads.push(p);
     }
-  };
-  for (let k = 0; k < changed.length; k++) {
-    readAhead(k);
-    const base = await reads[k]!;
+    const base = await reads.shift()!;
     const { start, end } = changed[k]!.r;
     const baseHashes = hashRows(base.columns, types, base.rowCount, null).rowHashes;
     let b = 0;
