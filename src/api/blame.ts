@@ -11,9 +11,10 @@
  * reading anything.
  */
 import { FvError } from '../errors/FvError.js';
-import type { TableManifest } from '../table/manifest.js';
-import { fieldTypes } from '../table/manifest.js';
-import { readChunk } from '../table/table-reader.js';
+import type { ChunkRef, TableManifest } from '../table/manifest.js';
+import { fieldTypes, manifestSchema } from '../table/manifest.js';
+import type { TableData } from '../table/table-data.js';
+import { keyIndexesOf, readChunk, readChunkAs } from '../table/table-reader.js';
 import type { FvType, Value } from '../table/types.js';
 import { compareValues, parseValueAs } from '../table/values.js';
 import { checkTableName } from '../versioning/layout.js';
@@ -44,25 +45,40 @@ type Row = Record<string, Value> | null;
 
 /** The row with this key in a table version, reading at most the chunks whose key range may hold it. */
 async function findRow(ctx: RepoContext, m: TableManifest, key: Value[]): Promise<Row> {
-  const types = fieldTypes(m);
-  const keyIdx = m.key.map((k) => m.fields.findIndex((f) => f.name === k));
+  const fields = manifestSchema(m).fields;
+  const keyIdx = keyIndexesOf(m);
   const cmpKey = (text: string[]): number => {
     for (let i = 0; i < key.length; i++) {
-      const c = compareValues(key[i]!, parseValueAs(text[i]!, types[keyIdx[i]!]!));
+      const c = compareValues(key[i]!, parseValueAs(text[i]!, fields[keyIdx[i]!]!.type));
       if (c !== 0) return c;
     }
     return 0;
   };
-  for (const c of m.chunks) {
-    if (!c.key_min || !c.key_max || cmpKey(c.key_min) < 0 || cmpKey(c.key_max) > 0) continue;
-    const data = await readChunk(ctx.git, m, c);
-    for (let r = 0; r < data.rowCount; r++) {
-      if (keyIdx.every((ci, i) => compareValues(data.columns[ci]![r]!, key[i]!) === 0)) {
-        const row: Record<string, Value> = {};
-        data.fields.forEach((f, i) => (row[f.name] = data.columns[i]![r]!));
-        return row;
-      }
+  const mayHold = (c: ChunkRef): boolean => c.key_min !== undefined && c.key_max !== undefined && cmpKey(c.key_min) >= 0 && cmpKey(c.key_max) <= 0;
+  /** Row index of the key in chunk data whose key columns are at `idx`, or -1. */
+  const find = (data: TableData, idx: number[]): number => {
+    for (let r = 0; r < data.rowCount; r++) if (idx.every((ci, i) => compareValues(data.columns[ci]![r]!, key[i]!) === 0)) return r;
+    return -1;
+  };
+  const rowOf = (data: TableData, r: number): Row => {
+    const row: Record<string, Value> = {};
+    data.fields.forEach((f, i) => (row[f.name] = data.columns[i]![r]!));
+    return row;
+  };
+  // A patch (docs/FORMAT.md section 9) overrides the base chunks: look there first.
+  if (m.patch) {
+    const keyFields = keyIdx.map((i) => fields[i]!);
+    for (const c of m.patch.deletes.filter(mayHold)) if (find(await readChunkAs(ctx.git, keyFields, c), keyIdx.map((_, i) => i)) >= 0) return null;
+    for (const c of [...m.patch.updates, ...m.patch.inserts].filter(mayHold)) {
+      const data = await readChunkAs(ctx.git, fields, c);
+      const r = find(data, keyIdx);
+      if (r >= 0) return rowOf(data, r);
     }
+  }
+  for (const c of m.chunks.filter(mayHold)) {
+    const data = await readChunk(ctx.git, m, c);
+    const r = find(data, keyIdx);
+    if (r >= 0) return rowOf(data, r);
   }
   return null;
 }

@@ -17,7 +17,7 @@ import { encodeManifest, manifestSchema } from '../table/manifest.js';
 import { keyIndexes, sortOrderByKey } from '../table/sort.js';
 import { readChunks } from '../table/table-reader.js';
 import { formatValue } from '../table/values.js';
-import { writeTable } from '../table/table-writer.js';
+import { writeTableVersion } from '../table/patch/patch-writer.js';
 import type { Field, FvType, Value } from '../table/types.js';
 import { sameType, typeToString } from '../table/types.js';
 import { checkTableName } from '../versioning/layout.js';
@@ -90,7 +90,8 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
     const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), rowLabel) : null;
     // Keep the table's chunking while its schema is unchanged, so unchanged rows keep their chunks.
     const chunking = existing && oldSchema && sameFields(oldSchema.fields, store.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
-    const manifest = await writeTable(store, order, schema, ctx.git, chunking);
+    // Few changed rows become a patch over the previous version's chunks (docs/FORMAT.md section 9).
+    const manifest = await writeTableVersion(store, order, schema, ctx.git, existing, chunking);
     const manifestOid = await ctx.git.writeBlob(encodeManifest(manifest));
     ws.tables.set(table, manifestOid);
     await saveWorking(ctx.git, ws);

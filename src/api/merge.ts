@@ -16,7 +16,7 @@ import { writeFileAtomic } from '../storage/atomic-fs.js';
 import type { Person } from '../storage/git.js';
 import { encodeManifest } from '../table/manifest.js';
 import type { TableManifest } from '../table/manifest.js';
-import { writeTable } from '../table/table-writer.js';
+import { writeTableVersion } from '../table/patch/patch-writer.js';
 import { syncIndex } from '../versioning/index-sync.js';
 import { DEFINITIONS_FILE } from '../versioning/layout.js';
 import type { Chooser, MergeConflict, Side } from '../versioning/merge/conflict.js';
@@ -80,7 +80,8 @@ export async function mergeOneTable(ctx: RepoContext, name: string, inp: MergeIn
   const r = await mergeTable(ctx.git, name, await manifestOrNull(ctx, inp.base, name), await manifestOrNull(ctx, inp.ours, name), await manifestOrNull(ctx, inp.theirs, name), choose);
   if (r.take !== undefined) return { oid: r.take === 'ours' ? inp.ours : inp.theirs, conflicts: r.conflicts };
   const { store, order, schema, chunking } = r.rows!;
-  const m = await writeTable(store, order, schema, ctx.git, chunking);
+  // Like an import: a merge that changes few of ours' rows is written as a patch over ours' chunks.
+  const m = await writeTableVersion(store, order, schema, ctx.git, await manifestOrNull(ctx, inp.ours, name), chunking);
   return { oid: await ctx.git.writeBlob(encodeManifest(m)), conflicts: r.conflicts };
 }
 

@@ -3,6 +3,7 @@ import { refuseInsideGitDir } from '../storage/safe-paths.js';
 import { tableFromIPC } from 'apache-arrow';
 import type { RecordBatch } from 'apache-arrow';
 import { FvError } from '../errors/FvError.js';
+import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
 import type { OutputFormat } from '../table/formats/format.js';
 import { OUTPUT_FORMATS } from '../table/formats/format.js';
 import { writeOutput } from '../table/formats/write-output.js';
@@ -53,6 +54,11 @@ export async function exportTable(ctx: RepoContext, table: string, opts: ExportO
 /** The table as Arrow record batches, one per stored chunk, in stored (key) order. */
 export async function* readTableBatches(ctx: RepoContext, table: string, at?: string): AsyncGenerator<RecordBatch> {
   const m = await tableManifest(ctx, table, at);
+  if (m.patch) {
+    // Patched: the stored chunks are not the rows; encode the merged rows instead.
+    for await (const d of readChunks(ctx.git, m)) for (const b of tableFromIPC(encodeArrowIpc(d, { format: 'file' })).batches) yield b;
+    return;
+  }
   for (const c of m.chunks) {
     for (const b of tableFromIPC(await ctx.git.readBlob(c.oid)).batches) yield b;
   }

@@ -1,7 +1,7 @@
 /** `fv show <rev>[:<table>]`: a commit's summary, or a table's schema, statistics and first rows. */
 import type { ColumnStats, TableManifest } from '../table/manifest.js';
 import { manifestSchema } from '../table/manifest.js';
-import { readChunk } from '../table/table-reader.js';
+import { readChunks } from '../table/table-reader.js';
 import type { TableData } from '../table/table-data.js';
 import { concatTables } from '../table/table-data.js';
 import { compareValues, parseValueAs } from '../table/values.js';
@@ -51,7 +51,8 @@ export function tableColumnStats(m: TableManifest): (ColumnStats & { name: strin
     let nulls = 0;
     let min: string | null = null, max: string | null = null;
     const t = types[i]!;
-    for (const c of m.chunks) {
+    // A patched table's base chunks no longer add up to its rows: the patch carries the table's statistics.
+    for (const c of m.patch ? [{ columns: m.patch.columns }] : m.chunks) {
       const s = c.columns[i]!;
       nulls += s.nulls;
       if (s.min !== null && (min === null || compareValues(parseValueAs(s.min, t), parseValueAs(min, t)) < 0)) min = s.min;
@@ -67,11 +68,10 @@ export async function showTable(ctx: RepoContext, table: string, at: string | un
   const m = await tableManifest(ctx, table, commit ?? undefined);
   const parts: TableData[] = [];
   let n = 0;
-  for (const c of m.chunks) {
-    if (n >= headRows) break;
-    const d = await readChunk(ctx.git, m, c);
+  for await (const d of readChunks(ctx.git, m)) {
     parts.push(d);
     n += d.rowCount;
+    if (n >= headRows) break;
   }
   const all = concatTables(manifestSchema(m).fields, parts);
   const head: TableData = { fields: all.fields, columns: all.columns.map((col) => col.slice(0, headRows)), rowCount: Math.min(headRows, all.rowCount) };

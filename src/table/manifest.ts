@@ -12,7 +12,15 @@ import { canonicalJson, compactJson } from './canonical-json.js';
 import type { Field, FvType } from './types.js';
 import { parseType, typeToString } from './types.js';
 
+/** Format of a manifest whose rows are exactly its chunks' rows. */
 export const MANIFEST_FORMAT = 1;
+/**
+ * Format of a manifest with a row-level patch over its chunks (docs/FORMAT.md
+ * section 9). Only patched manifests use it, so everything an older fv wrote
+ * (and can read) keeps format 1, and an older fv refuses a patched table
+ * instead of silently reading its base rows.
+ */
+export const PATCHED_MANIFEST_FORMAT = 2;
 
 export interface ChunkingParams {
   /** No boundary is cut before a chunk has this many rows. */
@@ -55,7 +63,31 @@ export interface TableManifest {
   /** sha256 of the schema, key, time column and row digest: see contentHash(). */
   content_hash: string;
   chunking: ChunkingParams;
+  /** The base chunks; with a patch, the table's rows are these rows with the patch applied. */
   chunks: ChunkRef[];
+  /** Row-level changes over `chunks` (format 2 only). */
+  patch?: TablePatch;
+}
+
+/**
+ * A cumulative patch over a manifest's base chunks. The three lists hold
+ * disjoint keys; each list's chunks are sorted by key and ordered by key
+ * range, like base chunks.
+ */
+export interface TablePatch {
+  /** Rows (every column) replacing the base row with the same key. */
+  updates: ChunkRef[];
+  /** Rows (every column) whose key is in no base chunk. */
+  inserts: ChunkRef[];
+  /** Keys (the key columns only) of base rows that are removed. */
+  deletes: ChunkRef[];
+  /** Statistics of the patched table, one per field: the base chunks' statistics no longer add up to them. */
+  columns: ColumnStats[];
+}
+
+/** Every chunk a manifest refers to: base chunks, then patch chunks. */
+export function allChunkRefs(m: TableManifest): ChunkRef[] {
+  return m.patch ? [...m.chunks, ...m.patch.updates, ...m.patch.inserts, ...m.patch.deletes] : m.chunks;
 }
 
 export interface TableSchema {
@@ -96,10 +128,15 @@ export function decodeManifest(bytes: Uint8Array, where: string): TableManifest 
   if (o === null || typeof o !== 'object' || !Array.isArray(o.fields) || !Array.isArray(o.chunks) || !Array.isArray(o.key) || typeof o.rows !== 'number') {
     throw new FvError('CORRUPT', `${where}: table manifest is malformed`);
   }
-  if (o.format !== MANIFEST_FORMAT) {
-    throw new FvError('UNSUPPORTED', `${where}: table manifest format ${String(o.format)} is not supported by this fv (expects ${MANIFEST_FORMAT})`, { hint: 'upgrade fv' });
+  if (o.format !== MANIFEST_FORMAT && o.format !== PATCHED_MANIFEST_FORMAT) {
+    throw new FvError('UNSUPPORTED', `${where}: table manifest format ${String(o.format)} is not supported by this fv (expects ${MANIFEST_FORMAT} or ${PATCHED_MANIFEST_FORMAT})`, { hint: 'upgrade fv' });
   }
-  for (const c of o.chunks) {
+  const p = o.patch;
+  if ((o.format === PATCHED_MANIFEST_FORMAT) !== (p !== undefined)) throw new FvError('CORRUPT', `${where}: table manifest format ${o.format} ${p === undefined ? 'lacks' : 'must not have'} a patch`);
+  if (p !== undefined && (p === null || typeof p !== 'object' || !Array.isArray(p.updates) || !Array.isArray(p.inserts) || !Array.isArray(p.deletes) || !Array.isArray(p.columns) || o.key.length === 0)) {
+    throw new FvError('CORRUPT', `${where}: table manifest has a malformed patch`);
+  }
+  for (const c of allChunkRefs(o as TableManifest)) {
     if (typeof c?.oid !== 'string' || !/^[0-9a-f]{40}$/.test(c.oid)) throw new FvError('CORRUPT', `${where}: table manifest has a bad chunk id`);
   }
   return o as TableManifest;

@@ -1,17 +1,25 @@
-/** Reads a stored table back, chunk by chunk, as TableData in stored (key) order. */
+/**
+ * Reads a stored table back, chunk by chunk, as TableData in stored (key)
+ * order. Every reader of table rows goes through here: for a patched
+ * manifest (docs/FORMAT.md section 9) the base chunks are merge-joined with
+ * the patch on the fly, so callers always see the table's actual rows.
+ */
 import { FvError } from '../errors/FvError.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, TableManifest } from './manifest.js';
 import { manifestSchema } from './manifest.js';
+import type { PatchRows } from './patch/patch-apply.js';
+import { applyPatch, combinePatch, patchEntriesThrough } from './patch/patch-apply.js';
 import type { TableData } from './table-data.js';
 import { concatTables } from './table-data.js';
+import type { Field } from './types.js';
 import { sameType } from './types.js';
 
-export async function readChunk(store: BlobStore, m: TableManifest, c: ChunkRef): Promise<TableData> {
+/** One stored chunk, checked against the fields it must have. */
+export async function readChunkAs(store: BlobStore, fields: Field[], c: ChunkRef): Promise<TableData> {
   // Loaded on the first chunk decoded: commands that only compare chunk ids (status, checkout) never load apache-arrow.
   const { decodeArrowIpc } = await import('./arrow/arrow-codec.js');
   const data = decodeArrowIpc(await store.readBlob(c.oid), `chunk ${c.oid}`);
-  const fields = manifestSchema(m).fields;
   if (data.rowCount !== c.rows || data.fields.length !== fields.length || data.fields.some((f, i) => f.name !== fields[i]!.name || !sameType(f.type, fields[i]!.type))) {
     throw new FvError('CORRUPT', `chunk ${c.oid} does not match its manifest`, { hint: 'run `git fsck --full` to check the repository' });
   }
@@ -19,8 +27,47 @@ export async function readChunk(store: BlobStore, m: TableManifest, c: ChunkRef)
   return { ...data, fields };
 }
 
+/** One base chunk as stored, without the manifest's patch: only for callers that apply the patch themselves. */
+export async function readChunk(store: BlobStore, m: TableManifest, c: ChunkRef): Promise<TableData> {
+  return readChunkAs(store, manifestSchema(m).fields, c);
+}
+
+export function keyIndexesOf(m: TableManifest): number[] {
+  return m.key.map((k) => m.fields.findIndex((f) => f.name === k));
+}
+
+async function readAll(store: BlobStore, fields: Field[], refs: ChunkRef[]): Promise<TableData> {
+  const parts: TableData[] = [];
+  for (const c of refs) parts.push(await readChunkAs(store, fields, c));
+  return concatTables(fields, parts);
+}
+
+/** The manifest's patch as one key-sorted entry list (empty for an unpatched manifest). */
+export async function loadPatch(store: BlobStore, m: TableManifest): Promise<PatchRows> {
+  const fields = manifestSchema(m).fields;
+  const keyIdx = keyIndexesOf(m);
+  const p = m.patch ?? { updates: [], inserts: [], deletes: [] };
+  const keyFields = keyIdx.map((i) => fields[i]!);
+  return combinePatch(fields, keyIdx, await readAll(store, fields, p.updates), await readAll(store, fields, p.inserts), await readAll(store, keyFields, p.deletes));
+}
+
+/** The table's rows, one stored base chunk (with its share of the patch applied) at a time. */
 export async function* readChunks(store: BlobStore, m: TableManifest): AsyncGenerator<TableData> {
-  for (const c of m.chunks) yield await readChunk(store, m, c);
+  if (!m.patch) {
+    for (const c of m.chunks) yield await readChunk(store, m, c);
+    return;
+  }
+  const patch = await loadPatch(store, m);
+  const keyIdx = keyIndexesOf(m);
+  let from = 0;
+  for (let i = 0; i < m.chunks.length; i++) {
+    const base = await readChunk(store, m, m.chunks[i]!);
+    // Entries up to this chunk's last key belong to it; the last chunk takes the rest (appended keys).
+    const to = i === m.chunks.length - 1 ? patch.data.rowCount : base.rowCount === 0 ? from : patchEntriesThrough(patch, keyIdx, from, base, base.rowCount - 1);
+    yield applyPatch(base, keyIdx, patch, from, to);
+    from = to;
+  }
+  if (m.chunks.length === 0) yield applyPatch({ fields: patch.data.fields, columns: patch.data.fields.map(() => []), rowCount: 0 }, keyIdx, patch, 0, patch.data.rowCount);
 }
 
 export async function readWholeTable(store: BlobStore, m: TableManifest): Promise<TableData> {

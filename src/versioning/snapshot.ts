@@ -13,7 +13,7 @@
 import { FvError } from '../errors/FvError.js';
 import type { GitRepo, TreeEntry } from '../storage/git.js';
 import type { TableManifest } from '../table/manifest.js';
-import { decodeManifest } from '../table/manifest.js';
+import { allChunkRefs, decodeManifest } from '../table/manifest.js';
 import { CHUNKS_DIR, DATA_DIR, DEFINITIONS_FILE, MANIFEST_FILE, SETTINGS_FILE } from './layout.js';
 
 export interface Snapshot {
@@ -63,7 +63,8 @@ export async function readManifest(repo: GitRepo, oid: string, table: string): P
 /** Writes the tree for one table: its manifest and its chunks, fanned out by the first two hex digits. */
 async function writeTableTree(repo: GitRepo, manifestOid: string, manifest: TableManifest): Promise<string> {
   const buckets = new Map<string, TreeEntry[]>();
-  for (const c of manifest.chunks) {
+  // Patch chunks are in the tree like base chunks, so they are reachable (and fetched, and kept by gc).
+  for (const c of allChunkRefs(manifest)) {
     const key = c.oid.slice(0, 2);
     const list = buckets.get(key) ?? [];
     // A chunk listed twice (identical chunks in one table) is one tree entry.

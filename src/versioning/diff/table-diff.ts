@@ -4,13 +4,15 @@
  * Keyed tables: a merge-join on the key over both sides in key order.
  * Chunks that appear on both sides with the same id hold identical rows and
  * are skipped without being read, so cost follows the change, not the
- * table. Unkeyed tables are compared as multisets of rows (added/removed).
+ * table; two versions over the same base chunks (docs/FORMAT.md section 9)
+ * are compared through their patches alone (patch-diff.ts). Unkeyed tables are compared as multisets of rows (added/removed).
  */
 import type { BlobStore } from '../../table/blob-store.js';
 import type { ChunkRef, TableManifest } from '../../table/manifest.js';
 import { manifestSchema } from '../../table/manifest.js';
 import { hashRows } from '../../table/row-hash.js';
-import { readChunk } from '../../table/table-reader.js';
+import { readChunk, readChunks } from '../../table/table-reader.js';
+import { patchDiff, sharesBase } from './patch-diff.js';
 import type { TableData } from '../../table/table-data.js';
 import type { Field, Value } from '../../table/types.js';
 import { sameType, typeToString } from '../../table/types.js';
@@ -67,18 +69,17 @@ function rowRecord(t: TableData, r: number): Record<string, Value> {
   return o;
 }
 
-/** Streams the rows of the chunks in `refs` (in order), one chunk in memory at a time. */
+/** Streams rows from a sequence of row batches (in order), one batch in memory at a time. */
 class RowCursor {
   private data: TableData | null = null;
   private row = 0;
-  private next = 0;
-  constructor(private store: BlobStore, private m: TableManifest, private refs: ChunkRef[]) {}
+  constructor(private batches: AsyncIterator<TableData>) {}
 
   async current(): Promise<{ data: TableData; row: number } | null> {
     while (this.data === null || this.row >= this.data.rowCount) {
-      const ref = this.refs[this.next++];
-      if (ref === undefined) return null;
-      this.data = await readChunk(this.store, this.m, ref);
+      const next = await this.batches.next();
+      if (next.done) return null;
+      this.data = next.value;
       this.row = 0;
     }
     return { data: this.data, row: this.row };
@@ -87,6 +88,21 @@ class RowCursor {
   advance(): void {
     this.row++;
   }
+}
+
+async function* chunkRows(store: BlobStore, m: TableManifest, refs: ChunkRef[]): AsyncGenerator<TableData> {
+  for (const ref of refs) yield await readChunk(store, m, ref);
+}
+
+/**
+ * Each side's rows that may differ from the other side's. Unpatched sides:
+ * the chunks the other side lacks (a shared chunk holds the same rows on
+ * both). A patched side: all its rows, since its patch may change any chunk.
+ */
+function rowsToCompare(store: BlobStore, before: TableManifest | null, after: TableManifest | null): [AsyncIterator<TableData> | null, AsyncIterator<TableData> | null] {
+  if (before?.patch || after?.patch) return [before ? readChunks(store, before) : null, after ? readChunks(store, after) : null];
+  const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
+  return [before ? chunkRows(store, before, cb) : null, after ? chunkRows(store, after, ca) : null];
 }
 
 /** Drops the chunks the two sides share (same id), keeping each side's order. */
@@ -119,16 +135,18 @@ export async function diffTable(store: BlobStore, before: TableManifest | null, 
   };
   const key = (after ?? before)!.key;
   const sameKey = before !== null && after !== null && before.key.join('\0') === after.key.join('\0');
-  if (key.length > 0 && (sameKey || before === null || after === null)) await diffKeyed(store, before, after, key, result, record);
+  if (key.length > 0 && (sameKey || before === null || after === null)) await diffKeyed(store, before, after, key, result, record, opts.limit);
   else await diffUnkeyed(store, before, after, result, record);
   if (result.status === 'unchanged' && (result.added || result.removed || result.modified || result.schema.added.length || result.schema.removed.length || result.schema.changed.length)) result.status = 'modified';
   return result;
 }
 
-async function diffKeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, key: string[], res: TableDiff, record: (c: RowChange) => void): Promise<void> {
-  const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
-  const left = before ? new RowCursor(store, before, cb) : null;
-  const right = after ? new RowCursor(store, after, ca) : null;
+async function diffKeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, key: string[], res: TableDiff, record: (c: RowChange) => void, limit: number): Promise<void> {
+  // Versions over the same base chunks (a patched version and its base) differ only where their patches do.
+  if (before && after && sharesBase(before, after)) return patchDiff(store, before, after, res, limit);
+  const [rb, ra] = rowsToCompare(store, before, after);
+  const left = rb ? new RowCursor(rb) : null;
+  const right = ra ? new RowCursor(ra) : null;
   const keyOf = (t: TableData, r: number): Value[] => key.map((k) => t.columns[t.fields.findIndex((f) => f.name === k)]![r]!);
   // Columns compared for "modified": those on both sides with the same type; any schema change marks every row modified.
   const schemaChanged = res.schema.added.length + res.schema.removed.length + res.schema.changed.length > 0;
@@ -171,13 +189,13 @@ async function diffKeyed(store: BlobStore, before: TableManifest | null, after: 
 
 /** Multiset difference by row hash: counts rows on each side and reports the surplus. */
 async function diffUnkeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, res: TableDiff, record: (c: RowChange) => void): Promise<void> {
-  const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
+  const [rb, ra] = rowsToCompare(store, before, after);
   type Seen = { count: number; data: TableData; row: number };
-  const collect = async (m: TableManifest | null, refs: ChunkRef[]): Promise<Map<string, Seen>> => {
+  const collect = async (batches: AsyncIterator<TableData> | null): Promise<Map<string, Seen>> => {
     const seen = new Map<string, Seen>();
-    if (!m) return seen;
-    for (const ref of refs) {
-      const data = await readChunk(store, m, ref);
+    if (!batches) return seen;
+    for (let next = await batches.next(); !next.done; next = await batches.next()) {
+      const data = next.value;
       const { rowHashes } = hashRows(data.columns, data.fields.map((f) => f.type), data.rowCount, null);
       for (let r = 0; r < data.rowCount; r++) {
         // Include field names so that the same values under a different schema differ.
@@ -189,8 +207,8 @@ async function diffUnkeyed(store: BlobStore, before: TableManifest | null, after
     }
     return seen;
   };
-  const b = await collect(before, cb);
-  const a = await collect(after, ca);
+  const b = await collect(rb);
+  const a = await collect(ra);
   for (const [h, s] of b) {
     const extra = s.count - (a.get(h)?.count ?? 0);
     for (let i = 0; i < extra; i++) {
