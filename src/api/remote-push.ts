@@ -14,6 +14,7 @@ import { FvError } from '../errors/FvError.js';
 import { listServerRefs, pushRef } from '../storage/git-remote.js';
 import type { ProgressFn } from '../storage/git-remote.js';
 import { redactUrl } from '../storage/url-redact.js';
+import { allChunkRefs } from '../table/manifest.js';
 import type { RepoContext } from './context.js';
 import { resolveRemote } from './remote.js';
 
@@ -94,7 +95,7 @@ async function planSteps(ctx: RepoContext, tip: string, remoteHas: Set<string>, 
 async function chunksOf(ctx: RepoContext, commit: string): Promise<{ oid: string; bytes: number }[]> {
   const snap = await ctx.snapshot(commit);
   const out: { oid: string; bytes: number }[] = [];
-  for (const [name, oid] of snap.tables) for (const c of (await ctx.manifest(oid, name)).chunks) out.push({ oid: c.oid, bytes: c.bytes });
+  for (const [name, oid] of snap.tables) for (const c of allChunkRefs(await ctx.manifest(oid, name))) out.push({ oid: c.oid, bytes: c.bytes });
   return out;
 }
 

@@ -19,7 +19,7 @@ import { FvError } from '../errors/FvError.js';
 import type { GitRepo } from '../storage/git.js';
 import { readRawTree } from '../storage/git-remote.js';
 import type { RawTreeEntry as TreeEntry } from '../storage/git-remote.js';
-import { decodeManifest } from '../table/manifest.js';
+import { allChunkRefs, decodeManifest } from '../table/manifest.js';
 import { CHUNKS_DIR, DATA_DIR, DEFINITIONS_FILE, MANIFEST_FILE, SETTINGS_FILE, checkTableName } from '../versioning/layout.js';
 
 export const MAX_NAME_BYTES = 255;
@@ -141,7 +141,7 @@ export class HistoryValidator {
     const bytes = await this.blobSize(manifestOid, where, MAX_MANIFEST_BYTES);
     let listed: string[];
     try {
-      listed = decodeManifest(bytes, `table ${table}`).chunks.map((c) => c.oid);
+      listed = allChunkRefs(decodeManifest(bytes, `table ${table}`)).map((c) => c.oid);
     } catch {
       throw unsafe(`${where} is not a valid fv manifest`);
     }
