@@ -114,6 +114,6 @@ describe('a damaged chunk object', () => {
       }
     }
     expect(damaged).toMatch(/^[0-9a-f]{40}$/);
-    fails(dir, ['build', 'churn_v1', '-o', path.join(tempDir('fv-damaged-'), 'x.csv')], new RegExp(`git object ${damaged} does not match its id`));
+    fails(dir, ['build', 'churn_v1', '-o', path.join(tempDir('fv-damaged-'), 'x.csv')], new RegExp(`git object ${damaged} is damaged: its content hashes to [0-9a-f]{40}`));
   });
 });
