@@ -17,15 +17,12 @@ import { git } from './iso-git.js';
 import { FvError, fromIoError } from '../errors/FvError.js';
 import { atomicFsForGit } from './atomic-fs.js';
 import { parseCommit, parseTree, tagTarget } from './git-object-parse.js';
+import type { ParsedTreeEntry } from './git-object-parse.js';
 import { ObjectReader, type RawObject } from './object-reader.js';
 import { mergeBases } from './merge-base.js';
 
-export interface TreeEntry {
-  mode: '100644' | '100755' | '040000' | '120000' | '160000';
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
+/** A tree entry, as git-object-parse.ts reads it (and isomorphic-git writes it). */
+export type TreeEntry = ParsedTreeEntry;
 
 export interface CommitInfo {
   oid: string;
