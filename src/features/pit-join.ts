@@ -166,6 +166,27 @@ function fastView(col: readonly Value[]): Float64Array | null {
   return out;
 }
 
+/**
+ * True when `rows` is strictly ascending by (keys, time, created) using exact
+ * float64 views, so that sorting by rank could not reorder it (ties would
+ * need the full value comparison, so they answer false). False whenever a
+ * view is missing (values not exactly representable).
+ */
+function strictlyAscending(rows: readonly number[], keys: (Float64Array | null)[], time: Float64Array | null, created: Float64Array | null, hasCreated: boolean): boolean {
+  if (time === null || keys.some((k) => k === null) || (hasCreated && created === null)) return false;
+  const ks = keys as Float64Array[];
+  for (let p = 1; p < rows.length; p++) {
+    const a = rows[p - 1]!;
+    const b = rows[p]!;
+    let c = 0;
+    for (let i = 0; i < ks.length && c === 0; i++) c = cmpNum(ks[i]![a]!, ks[i]![b]!);
+    if (c === 0) c = cmpNum(time[a]!, time[b]!);
+    if (c === 0 && hasCreated) c = cmpNum(created![a]!, created![b]!);
+    if (c >= 0) return false;
+  }
+  return true;
+}
+
 function anyNull(cols: Value[][], r: number): boolean {
   for (let i = 0; i < cols.length; i++) if (cols[i]![r] === null) return true;
   return false;
@@ -259,7 +280,9 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const fk = srcKeys.map(fastView);
     const ft = fastView(times);
     const fc = created === null ? null : fastView(created);
-    cand.sort((a, b) => {
+    // A source stored keyed by (entity keys, event time), as a feature log
+    // usually is, is already in rank order: skip the O(m log m) sort then.
+    if (!strictlyAscending(cand, fk, ft, fc, created !== null)) cand.sort((a, b) => {
       for (let i = 0; i < fk.length; i++) {
         const f = fk[i];
         const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(srcKeys[i]![a]!, srcKeys[i]![b]!);
