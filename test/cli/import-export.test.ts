@@ -23,6 +23,10 @@ interface ShownTable {
   columns: { name: string; type: string; nulls: number }[];
 }
 
+async function showAsync(dir: string, target: string): Promise<ShownTable> {
+  return JSON.parse(await okAsync(dir, ['show', target, '--json'])) as ShownTable;
+}
+
 function show(dir: string, target: string): ShownTable {
   return JSON.parse(ok(dir, ['show', target, '--json'])) as ShownTable;
 }
