@@ -17,16 +17,14 @@
 // Then (not timed) the outputs are checked to agree: DuckDB reads fv's Parquet
 // output and its own, and compares the row counts and an order-independent
 // checksum of every output value.
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { alternate, benchEnv, fvBin, goal, machine, measure, median, parseArgs, rng, tempDir } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
 const self = fileURLToPath(import.meta.url);
-const fvBin = path.join(here, '..', 'bin', 'fv');
-const args = process.argv.slice(2);
+const opts = parseArgs();
+const args = opts.argv;
 
 // The ASOF JOIN both sides compute: each spine row takes the latest feature row
 // of its user with ts <= label_ts (inclusive), or nulls. Event times are distinct
@@ -68,28 +66,13 @@ if (args[0] === '--duckdb-child') {
   process.exit(0);
 }
 
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? args[i + 1] : dflt;
-};
-const quick = args.includes('--quick');
-const entities = Number(opt('--entities', quick ? 10_000 : 100_000));
+const quick = opts.has('--quick');
+const entities = opts.num('--entities', quick ? 10_000 : 100_000);
 const events = 10;
 const spineRows = entities * 2;
-const rounds = Number(opt('--rounds', quick ? 2 : 3));
-const format = opt('--format', 'parquet');
+const rounds = opts.num('--rounds', quick ? 2 : 3);
+const format = opts.str('--format', 'parquet');
 if (!['parquet', 'arrow'].includes(format)) throw new Error('--format must be parquet or arrow');
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const YEAR0 = Date.UTC(2024, 0, 1) / 1000;
 const SECS = 365 * 86400;
@@ -131,29 +114,12 @@ const DEFINITIONS = {
   training_sets: { bench: { spine: 'spine', label: 'churned', features: ['spend', 'visits', 'tier'], as_of: { inclusive: true, created_cutoff: false } } },
 };
 
-const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@fv.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@fv.invalid' };
-const hasTime = fs.existsSync('/usr/bin/time');
+const env = benchEnv();
 
-function run(cmd, argv, cwd) {
-  const r = spawnSync(cmd, argv, { cwd, env, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
-  if (r.status !== 0) throw new Error(`failed: ${cmd} ${argv.join(' ')}\n${r.stdout}\n${r.stderr}`);
-  return r.stdout;
-}
+/** Runs a setup step (not timed); its stdout. */
+const run = (cmd, argv, cwd) => measure([cmd, ...argv], { cwd, env }).stdout;
 
-/** Runs one process; wall seconds and its peak RSS in MB. */
-function measure(argv, cwd) {
-  const full = hasTime ? ['/usr/bin/time', '-f', 'RSS %M CPU %U %S', ...argv] : argv;
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync(full[0], full.slice(1), { cwd, env, encoding: 'utf8' });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`failed: ${argv.join(' ')}\n${r.stderr}`);
-  const m = /^RSS (\d+) CPU ([\d.]+) ([\d.]+)$/m.exec(r.stderr);
-  // CPU seconds (user + system, all threads) alongside wall time: on a shared, loaded
-  // machine wall time mostly measures the other processes.
-  return { secs, rss: m ? Number(m[1]) / 1024 : NaN, cpu: m ? Number(m[2]) + Number(m[3]) : NaN };
-}
-
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-bench-build-'));
+const work = tempDir('fv-bench-build-');
 try {
   console.error(`setup: ${entities * events} feature rows, ${spineRows} spine rows in ${work}`);
   generate(work);
@@ -168,17 +134,12 @@ try {
   const fvOut = path.join(work, `fv-out.${format}`);
   const duckOut = path.join(work, 'duck-out.parquet');
   const cases = {
-    fv: () => measure([process.execPath, fvBin, 'build', 'bench', '-o', fvOut, '--lock', path.join(work, 'bench.lock.json')], repo),
-    duckdb: () => measure([process.execPath, self, '--duckdb-child', work, duckOut, 'run'], work),
+    fv: () => measure([process.execPath, fvBin, 'build', 'bench', '-o', fvOut, '--lock', path.join(work, 'bench.lock.json')], { cwd: repo, env }),
+    duckdb: () => measure([process.execPath, self, '--duckdb-child', work, duckOut, 'run'], { cwd: work, env }),
   };
-  const results = { fv: [], duckdb: [] };
-  for (let i = 0; i < rounds; i++) {
-    for (const [name, f] of Object.entries(cases)) {
-      const m = f();
-      results[name].push(m);
-      console.error(`round ${i + 1} ${name}: ${m.secs.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s, ${m.rss.toFixed(0)} MB`);
-    }
-  }
+  // CPU seconds (user + system, all threads) alongside wall time: on a shared, loaded
+  // machine wall time mostly measures the other processes.
+  const results = alternate(rounds, cases, (name, m, i) => console.error(`round ${i + 1} ${name}: ${m.secs.toFixed(2)} s, CPU ${m.cpu.toFixed(2)} s, ${m.rss.toFixed(0)} MB`));
 
   // Agreement (not timed): the same rows and values from both engines.
   const fvParquet = path.join(work, 'fv-verify.parquet');
@@ -188,11 +149,10 @@ try {
   const b = sum(duckOut);
   const agree = a.n === b.n && a.h === b.h && a.matched === b.matched && Number(a.n) === spineRows;
 
-  const median = (xs) => [...xs].sort((x, y) => x - y)[Math.floor(xs.length / 2)];
   const fvT = median(results.fv.map((m) => m.secs));
   const dT = median(results.duckdb.map((m) => m.secs));
   console.log(`fv build vs DuckDB ASOF JOIN: ${entities * events} feature rows (${entities} entities x ${events}), ${spineRows} spine rows, output ${format}`);
-  console.log(`rounds: ${rounds}, machine: ${os.cpus().length} cores, load ${os.loadavg()[0].toFixed(1)}`);
+  console.log(`rounds: ${rounds}, machine: ${machine()}`);
   console.log('case      median s   median CPU s   peak RSS MB');
   for (const [name, ms] of Object.entries(results)) {
     console.log(`${name.padEnd(10)}${median(ms.map((m) => m.secs)).toFixed(2).padStart(8)}   ${median(ms.map((m) => m.cpu)).toFixed(2).padStart(12)}   ${median(ms.map((m) => m.rss)).toFixed(0).padStart(11)}`);
@@ -200,9 +160,10 @@ try {
   console.log(`outputs agree: ${agree ? 'yes' : 'NO'} (fv rows ${a.n}, matched ${a.matched}, checksum ${a.h}; duckdb rows ${b.n}, matched ${b.matched}, checksum ${b.h})`);
   const fvC = median(results.fv.map((m) => m.cpu));
   const dC = median(results.duckdb.map((m) => m.cpu));
-  console.log(`goal 5: fv/duckdb time ratio ${(fvT / dT).toFixed(2)} (goal <= 1.0: ${fvT / dT <= 1 ? 'PASS' : 'FAIL'}); CPU ratio ${(fvC / dC).toFixed(2)}`);
+  // PASS in capitals is this script's own wording (run.mjs reads the verdict case-insensitively).
+  goal(5, `fv/duckdb time ratio ${(fvT / dT).toFixed(2)} (goal <= 1.0: ${fvT / dT <= 1 ? 'PASS' : 'FAIL'}); CPU ratio ${(fvC / dC).toFixed(2)}`);
   if (!agree) process.exitCode = 1;
 } finally {
-  if (args.includes('--keep')) console.error(`kept ${work} (repo in repo/, CSVs beside it)`);
+  if (opts.has('--keep')) console.error(`kept ${work} (repo in repo/, CSVs beside it)`);
   else fs.rmSync(work, { recursive: true, force: true });
 }

@@ -5,17 +5,7 @@
 // 2 int32, a 20-value categorical string, a ~20-character free-text string).
 // v2: v1 with 1% of rows (scattered) changed in one numeric column, plus 0.5% new rows.
 import * as fs from 'node:fs';
-
-function rng(seed) {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x6d2b79f5) >>> 0;
-    let t = s;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+import { rng } from './lib.mjs';
 
 const CATS = Array.from({ length: 20 }, (_, i) => `category_${String.fromCharCode(97 + i)}`);
 const WORDS = ['alpha', 'bravo', 'delta', 'echo', 'fox', 'golf', 'hotel', 'india', 'kilo', 'lima', 'mike', 'oscar'];

@@ -8,9 +8,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchDir } from './lib.mjs';
 
-const dist = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'dist');
+const dist = path.join(benchDir, '..', 'dist');
 const { GitRepo } = await import(path.join(dist, 'storage', 'git.js'));
 const { decodeManifest, fieldTypes } = await import(path.join(dist, 'table', 'manifest.js'));
 const { decodeArrowIpc } = await import(path.join(dist, 'table', 'arrow', 'arrow-codec.js'));

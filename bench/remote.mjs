@@ -8,35 +8,25 @@
 import { spawn, spawnSync } from 'node:child_process';
 import * as crypto from 'node:crypto';
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { benchDir, benchEnv, du, fvBin, measure, parseArgs, tempDir } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fvBin = path.join(here, '..', 'bin', 'fv');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => (args.includes(name) ? Number(args[args.indexOf(name) + 1]) : dflt);
-const mb = opt('--mb', 30);
-const commits = opt('--commits', 10);
-const stepMb = opt('--step-mb', 64);
+const opts = parseArgs();
+const mb = opts.num('--mb', 30);
+const commits = opts.num('--commits', 10);
+const stepMb = opts.num('--step-mb', 64);
 
-const work = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-bench-remote-'));
-const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@fv.invalid', FV_PUSH_STEP_BYTES: String(stepMb * 1024 * 1024) };
+const work = tempDir('fv-bench-remote-');
+const env = benchEnv({ FV_PUSH_STEP_BYTES: String(stepMb * 1024 * 1024) });
 
-/** Runs fv under /usr/bin/time; returns peak RSS in MiB and seconds. */
+/** Runs fv under /usr/bin/time; returns peak RSS in MiB (NaN without it) and seconds. */
 function measured(cwd, ...a) {
-  const t0 = Date.now();
-  const r = spawnSync('/usr/bin/time', ['-f', 'MAXRSS %M', process.execPath, fvBin, ...a], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`fv ${a.join(' ')}: ${r.stderr}`);
-  const kb = Number(/MAXRSS (\d+)/.exec(r.stderr)[1]);
-  return { rssMiB: kb / 1024, seconds: (Date.now() - t0) / 1000, stdout: r.stdout };
+  const m = measure([process.execPath, fvBin, ...a], { cwd, env });
+  return { rssMiB: m.rss, seconds: m.secs, stdout: m.stdout };
 }
 
-function fv(cwd, ...a) {
-  const r = spawnSync(process.execPath, [fvBin, ...a], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 30 });
-  if (r.status !== 0) throw new Error(`fv ${a.join(' ')}: ${r.stderr}`);
-  return r.stdout;
-}
+/** Runs one fv step (not measured); its stdout. */
+const fv = (cwd, ...a) => measured(cwd, ...a).stdout;
 
 // Rows of random base64: chunks that barely compress, so pack size ~ chunk size.
 function writeCsv(file, bytes, seed) {
@@ -54,7 +44,7 @@ function writeCsv(file, bytes, seed) {
   fs.closeSync(fd);
 }
 
-const server = spawn(process.execPath, [path.join(here, '..', 'test', 'helpers', 'git-http-server.mjs'), path.join(work, 'srv')], { stdio: ['ignore', 'pipe', 'inherit'] });
+const server = spawn(process.execPath, [path.join(benchDir, '..', 'test', 'helpers', 'git-http-server.mjs'), path.join(work, 'srv')], { stdio: ['ignore', 'pipe', 'inherit'] });
 fs.mkdirSync(path.join(work, 'srv'));
 const port = await new Promise((resolve) => {
   let out = '';
@@ -86,7 +76,6 @@ try {
     const m = JSON.parse(spawnSync('git', ['-C', repo, 'cat-file', 'blob', `HEAD:.fv/tables/t${i}/manifest.json`], { encoding: 'utf8', maxBuffer: 1 << 28 }).stdout);
     for (const c of m.chunks) chunkBytes += c.bytes;
   }
-  const du = (d) => Number(spawnSync('du', ['-sk', d], { encoding: 'utf8' }).stdout.split('\t')[0]) / 1024;
   fv(repo, 'remote', 'add', 'origin', `http://127.0.0.1:${port}/big.git`);
 
   const push = measured(repo, 'push', '--json');
@@ -102,7 +91,7 @@ try {
     commits,
     step_mb: stepMb,
     chunk_bytes_mib: +(chunkBytes / 1024 / 1024).toFixed(1),
-    git_dir_mib: +du(path.join(repo, '.git')).toFixed(1),
+    git_dir_mib: +(du(path.join(repo, '.git')) / 1024 / 1024).toFixed(1),
     push: { rss_mib: +push.rssMiB.toFixed(1), seconds: push.seconds, steps },
     clone: { rss_mib: +clone.rssMiB.toFixed(1), seconds: clone.seconds },
     export_small_in_clone: { rss_mib: +exp.rssMiB.toFixed(1), seconds: exp.seconds, correct: same },

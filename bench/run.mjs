@@ -9,58 +9,27 @@
 // run's 1M-row median and peak RSS against 1 GB (the CSV is generated once, ~1.2 GB).
 // Then each sibling script that exists (bench/update.mjs goal 2, read.mjs
 // goals 3/7/8, diff.mjs goal 4, build.mjs goal 5) runs with the same --quick /
-// --rounds; every line it prints that starts with `goal <N>:` is collected
+// --rounds / --rows; every line it prints that starts with `goal <N>:` is collected
 // into the summary table at the end. A missing or failing sibling is noted, not fatal.
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { alternate, benchDir, benchEnv, ensureData, fvBin, goalLines as goalLinesOf, goalNumber, measureShell, median, parseArgs, summaryVerdict, tempDir, timed, verdict } from './lib.mjs';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const fvBin = path.join(here, '..', 'bin', 'fv');
-const args = process.argv.slice(2);
-const opt = (name, dflt) => {
-  const i = args.indexOf(name);
-  return i >= 0 ? Number(args[i + 1]) : dflt;
-};
-const quick = args.includes('--quick');
-const rows = opt('--rows', quick ? 100_000 : 1_000_000);
-const rounds = opt('--rounds', quick ? 1 : 3);
-const scale = args.includes('--scale');
-const scaleRows = opt('--scale-rows', 10_000_000);
-const onlyImport = args.includes('--only-import');
-const out = path.join(here, 'out');
-fs.mkdirSync(out, { recursive: true });
+const opts = parseArgs();
+const quick = opts.has('--quick');
+const rows = opts.num('--rows', quick ? 100_000 : 1_000_000);
+const rounds = opts.num('--rounds', quick ? 1 : 3);
+const scale = opts.has('--scale');
+const scaleRows = opts.num('--scale-rows', 10_000_000);
+const onlyImport = opts.has('--only-import');
 
-function generate(n, withV2) {
-  const v1 = path.join(out, `v1-${n}.csv`);
-  const v2 = path.join(out, `v2-${n}.csv`);
-  if (!fs.existsSync(v1) || (withV2 && !fs.existsSync(v2))) {
-    console.error(`generating ${n} rows...`);
-    const r = spawnSync(process.execPath, [path.join(here, 'generate.mjs'), String(n), v1, ...(withV2 ? ['--v2', v2] : [])], { stdio: 'inherit' });
-    if (r.status !== 0) throw new Error('bench/generate.mjs failed');
-  }
-  return v1;
-}
-const v1 = generate(rows, true);
-const env = { ...process.env, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@fv.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@fv.invalid' };
-const hasTime = fs.existsSync('/usr/bin/time');
+const { v1 } = ensureData(rows);
+const env = benchEnv();
 const loadAtStart = os.loadavg()[0];
-
-/** Runs a shell script; returns wall seconds and the peak RSS (MB) of its biggest process. */
-function measure(script, cwd) {
-  const t0 = process.hrtime.bigint();
-  const r = spawnSync('bash', ['-c', script], { cwd, env, encoding: 'utf8', maxBuffer: 1 << 26 });
-  const secs = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`failed: ${script}\n${r.stderr}`);
-  const rss = [...r.stderr.matchAll(/^RSS (\d+)$/gm)].map((m) => Number(m[1]) / 1024);
-  return { secs, rss: rss.length ? Math.max(...rss) : NaN };
-}
-
-const timed = (cmd) => (hasTime ? `/usr/bin/time -f 'RSS %M' ${cmd}` : cmd);
-const fresh = () => fs.mkdtempSync(path.join(os.tmpdir(), 'fv-bench-'));
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const fresh = () => tempDir('fv-bench-');
+const measure = (script, cwd) => measureShell(script, { cwd, env });
 
 /** fv import + commit of `csv` into a new repository; import and commit are also timed apart. */
 function fvImportCommit(csv) {
@@ -87,12 +56,9 @@ function gitAddCommit(csv) {
 }
 
 // ---- goal 1 ----
-const fvRuns = [];
-const gitRuns = [];
-for (let i = 0; i < rounds; i++) {
-  fvRuns.push(fvImportCommit(v1));
-  gitRuns.push(gitAddCommit(v1));
-}
+const goal1 = alternate(rounds, { fv: () => fvImportCommit(v1), git: () => gitAddCommit(v1) });
+const fvRuns = goal1.fv;
+const gitRuns = goal1.git;
 const fvT = median(fvRuns.map((m) => m.secs));
 const gitT = median(gitRuns.map((m) => m.secs));
 const fvRss = median(fvRuns.map((m) => m.rss));
@@ -108,21 +74,23 @@ row('fv import+commit v1', fvT, fvRss);
 row('  of which fv import', median(fvRuns.map((m) => m.importSecs)), NaN);
 row('  of which fv commit', median(fvRuns.map((m) => m.commitSecs)), NaN);
 row('git add+commit v1', gitT, median(gitRuns.map((m) => m.rss)));
-report(`goal 1: fv/git time ratio ${(fvT / gitT).toFixed(2)} (goal <= 1.0: ${fvT / gitT <= 1 ? 'pass' : 'FAIL'}); fv peak RSS ${fvRss.toFixed(0)} MB (goal <= 400: ${fvRss <= 400 ? 'pass' : 'FAIL'})`);
+report(`goal 1: fv/git time ratio ${(fvT / gitT).toFixed(2)} (goal <= 1.0: ${verdict(fvT / gitT <= 1)}); fv peak RSS ${fvRss.toFixed(0)} MB (goal <= 400: ${verdict(fvRss <= 400)})`);
 
 // ---- goal 6 ----
 if (scale) {
-  const big = generate(scaleRows, false);
+  const big = ensureData(scaleRows, { v2: false }).v1;
   const m = fvImportCommit(big);
   const ratio = m.secs / fvT;
   const allowed = (scaleRows / rows) * 1.1;
   row(`fv import+commit ${scaleRows / 1e6}M rows`, m.secs, m.rss);
-  report(`goal 6: ${scaleRows}-row import+commit ${m.secs.toFixed(1)} s = ${ratio.toFixed(2)}x the ${rows}-row time (goal <= ${allowed.toFixed(1)}: ${ratio <= allowed ? 'pass' : 'FAIL'}); peak RSS ${m.rss.toFixed(0)} MB (goal <= 1024: ${m.rss <= 1024 ? 'pass' : 'FAIL'}); checkout and diff at scale not measured here`);
+  report(`goal 6: ${scaleRows}-row import+commit ${m.secs.toFixed(1)} s = ${ratio.toFixed(2)}x the ${rows}-row time (goal <= ${allowed.toFixed(1)}: ${verdict(ratio <= allowed)}); peak RSS ${m.rss.toFixed(0)} MB (goal <= 1024: ${verdict(m.rss <= 1024)}); checkout and diff at scale not measured here`);
 } else {
   goalLines.push('goal 6: not run (pass --scale; generates and imports the 10M-row v1)');
 }
 
 // ---- the sibling scripts ----
+// The performance issue's goals are numbered 1 to 8.
+const GOAL_COUNT = 8;
 const siblings = [
   ['update.mjs', 'goal 2'],
   ['read.mjs', 'goals 3, 7, 8'],
@@ -132,16 +100,16 @@ const siblings = [
 const notes = [];
 if (!onlyImport) {
   for (const [script, goals] of siblings) {
-    const file = path.join(here, script);
+    const file = path.join(benchDir, script);
     if (!fs.existsSync(file)) {
       notes.push(`bench/${script} (${goals}): missing, skipped`);
       continue;
     }
     console.log(`\n== bench/${script} (${goals}) ==`);
-    const a = [file, ...(quick ? ['--quick'] : []), ...(args.includes('--rounds') ? ['--rounds', String(rounds)] : [])];
+    const a = [file, ...(quick ? ['--quick'] : []), ...(opts.has('--rounds') ? ['--rounds', String(rounds)] : []), ...(opts.has('--rows') ? ['--rows', String(rows)] : [])];
     const r = spawnSync(process.execPath, a, { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 1 << 26 });
     process.stdout.write(r.stdout ?? '');
-    const found = (r.stdout ?? '').split('\n').filter((l) => /^goal \d+/.test(l));
+    const found = goalLinesOf(r.stdout ?? '');
     goalLines.push(...found);
     if (r.status !== 0) notes.push(`bench/${script} (${goals}): exited with status ${r.status}${found.length ? '' : ', no goal lines'}`);
     else if (found.length === 0) notes.push(`bench/${script} (${goals}): printed no goal lines`);
@@ -149,12 +117,14 @@ if (!onlyImport) {
 }
 
 // ---- summary ----
-const verdict = (line) => (/not run|skipped/i.test(line) ? 'n/a' : /FAIL/.test(line) ? 'FAIL' : /pass/i.test(line) ? 'pass' : '?');
-const goalNo = (line) => Number(/^goal (\d+)/.exec(line)?.[1] ?? 99);
 console.log(`\n== summary (rows ${rows}, rounds ${rounds}, load ${loadAtStart.toFixed(1)} at start, ${os.loadavg()[0].toFixed(1)} at end) ==`);
 console.log('goal  verdict  measured');
-for (const line of [...goalLines].sort((a, b) => goalNo(a) - goalNo(b))) {
+// Every goal of the issue gets a row, so one whose script was skipped or failed is not silently missing.
+for (let n = 1; n <= GOAL_COUNT; n++) {
+  if (!goalLines.some((l) => goalNumber(l) === n)) goalLines.push(`goal ${n}: not run (no goal line: ${onlyImport ? '--only-import' : 'its script was skipped or failed, see the notes'})`);
+}
+for (const line of [...goalLines].sort((a, b) => goalNumber(a) - goalNumber(b))) {
   const text = line.replace(/^goal \d+:\s*/, '');
-  console.log(`${String(goalNo(line)).padEnd(6)}${verdict(line).padEnd(9)}${text}`);
+  console.log(`${String(goalNumber(line)).padEnd(6)}${summaryVerdict(line).padEnd(9)}${text}`);
 }
 for (const n of notes) console.log(`note: ${n}`);

@@ -2,7 +2,7 @@
  * Test helpers: run the real bin/fv in a temp directory as a user would,
  * and check the repository with native git.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -31,11 +31,41 @@ export function tempDir(prefix = 'fv-test-'): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), prefix));
 }
 
-export function fv(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): RunResult {
-  const env: Record<string, string | undefined> = { ...process.env, ...AUTHOR_ENV, NO_COLOR: '1', FV_DEBUG: undefined, HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.no-xdg'), ...opts.env };
+/**
+ * The environment fv runs in under test: a fixed author, no colour, no debug
+ * traces, and HOME/XDG inside `cwd` so a developer's own config never leaks in.
+ * `extra` entries set to undefined are removed.
+ */
+export function fvEnv(cwd: string, extra: Record<string, string | undefined> = {}): NodeJS.ProcessEnv {
+  const env: Record<string, string | undefined> = { ...process.env, ...AUTHOR_ENV, NO_COLOR: '1', FV_DEBUG: undefined, HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.no-xdg'), ...extra };
   for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  const r = spawnSync(process.execPath, [FV, ...args], { cwd, env: env as NodeJS.ProcessEnv, input: opts.input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
+  return env as NodeJS.ProcessEnv;
+}
+
+export function fv(cwd: string, args: string[], opts: { input?: string | Buffer; env?: Record<string, string | undefined> } = {}): RunResult {
+  const r = spawnSync(process.execPath, [FV, ...args], { cwd, env: fvEnv(cwd, opts.env), input: opts.input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Like `ok`, without blocking the test worker: a scenario of many commands
+ * blocked in spawnSync misses vitest's worker RPC deadlines, and read-only
+ * commands can run in parallel (Promise.all). Rejects unless fv exits 0.
+ */
+export function okAsync(cwd: string, args: string[]): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const p = spawn(process.execPath, [FV, ...args], { cwd, env: fvEnv(cwd), stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    p.stdout.on('data', (d: Buffer) => out.push(d));
+    p.stderr.on('data', (d: Buffer) => err.push(d));
+    p.on('error', reject);
+    p.on('close', (code) => {
+      const stdout = Buffer.concat(out).toString('utf8');
+      if (code !== 0) reject(new Error(`fv ${args.join(' ')} exited ${code}\nstdout: ${stdout}\nstderr: ${Buffer.concat(err).toString('utf8')}`));
+      else resolve(stdout);
+    });
+  });
 }
 
 /** Runs fv and expects exit 0; returns stdout. */
@@ -55,6 +85,24 @@ export function fails(cwd: string, args: string[], pattern: RegExp, opts: { inpu
   expect(lines.slice(1).every((l) => l.startsWith('hint: ')), r.stderr).toBe(true);
   expect(r.stderr).not.toMatch(/\n\s+at /);
   return r;
+}
+
+/**
+ * A hermetic environment for running native git directly in unit tests: no
+ * system or user config, a fixed identity, the C locale; `extra` adds or overrides.
+ */
+export function isolatedGitEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv {
+  return {
+    ...process.env,
+    GIT_CONFIG_NOSYSTEM: '1',
+    GIT_CONFIG_GLOBAL: '/dev/null',
+    GIT_AUTHOR_NAME: 'T',
+    GIT_AUTHOR_EMAIL: 't@example.com',
+    GIT_COMMITTER_NAME: 'T',
+    GIT_COMMITTER_EMAIL: 't@example.com',
+    LC_ALL: 'C',
+    ...extra,
+  };
 }
 
 export function git(cwd: string, args: string[], env: Record<string, string> = {}): RunResult {
@@ -112,4 +160,15 @@ export function newRepo(): string {
   const dir = tempDir();
   ok(dir, ['init']);
   return dir;
+}
+
+/** A text file's contents (UTF-8). */
+export function readText(file: string): string {
+  return fs.readFileSync(file, 'utf8');
+}
+
+/** Runs `fv build <trainingSet> -o <outFile> [...args]` (expecting success) and returns the written file's text. */
+export function buildText(dir: string, trainingSet: string, outFile: string, args: string[] = []): string {
+  ok(dir, ['build', trainingSet, '-o', outFile, ...args]);
+  return readText(outFile);
 }

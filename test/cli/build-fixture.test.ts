@@ -7,9 +7,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataFile, expectGitClean, fixture, newRepo, ok, tempDir, writeFile } from '../helpers.js';
-
-const read = (p: string): string => fs.readFileSync(p, 'utf8');
+import { buildText, dataFile, expectGitClean, fixture, newRepo, ok, readText, tempDir, writeFile } from '../helpers.js';
 
 describe('the bundled fixture feature repository', () => {
   it('imports, commits, builds churn_v1 and churn_backfilled with the hand-worked rows, and repro --check passes', () => {
@@ -19,9 +17,8 @@ describe('the bundled fixture feature repository', () => {
     for (const t of ['users', 'transactions', 'labels']) ok(dir, ['import', fixture('features', `${t}.csv`), '--table', t, '-q']);
     ok(dir, ['commit', '-q', '-m', 'fixture feature repository']);
 
-    ok(dir, ['build', 'churn_v1', '-o', path.join(out, 'churn_v1.csv')]);
     // as_of inclusive, created_cutoff on; last_amount has a 14-day TTL.
-    expect(read(path.join(out, 'churn_v1.csv'))).toBe(
+    expect(buildText(dir, 'churn_v1', path.join(out, 'churn_v1.csv'))).toBe(
       'user_id,label_ts,churned,country,plan,last_amount,txn_count_30d\n' +
       // users: the 02-01 row (pro). transactions: the 02-10 row landed on 02-12, after T, so the
       // 01-20 row is the latest known; it is 21.6 days old, beyond last_amount's TTL -> null.
@@ -36,9 +33,8 @@ describe('the bundled fixture feature repository', () => {
       // user 4 has no rows anywhere: the spine row is kept, with nulls
       '4,2024-03-05T00:00:00Z,false,,,,\n',
     );
-    ok(dir, ['build', 'churn_backfilled', '-o', path.join(out, 'backfilled.csv')]);
     // created_cutoff off: the late-landing 02-10 transaction leaks into the 02-11 row.
-    expect(read(path.join(out, 'backfilled.csv'))).toBe(
+    expect(buildText(dir, 'churn_backfilled', path.join(out, 'backfilled.csv'))).toBe(
       'user_id,label_ts,churned,last_amount,txn_count_30d\n' +
       '1,2024-02-11T00:00:00Z,false,12.25,3\n' +
       '2,2024-01-10T00:00:00Z,true,,\n' +
@@ -47,7 +43,7 @@ describe('the bundled fixture feature repository', () => {
       '3,2024-03-05T00:00:00Z,false,5.0,1\n' +
       '4,2024-03-05T00:00:00Z,false,,\n',
     );
-    const lock = JSON.parse(read(path.join(out, 'churn_v1.lock.json')));
+    const lock = JSON.parse(readText(path.join(out, 'churn_v1.lock.json')));
     expect(Object.keys(lock.tables)).toEqual(['labels', 'transactions', 'users']);
     expect(lock.output.rows).toBe(6);
     expect(ok(dir, ['repro', path.join(out, 'churn_v1.lock.json'), '--check'])).toMatch(/^ok: churn_v1 rebuilds from [0-9a-f]{7}/);
@@ -100,8 +96,7 @@ describe('features from different sources with different keys', () => {
     ok(dir, ['import', dataFile('merchants.csv', MERCHANTS), '--table', 'merchant_stats', '-q']);
     ok(dir, ['commit', '-q', '-m', 'orders, risk, merchants']);
     const out = path.join(tempDir('fv-keys-out-'), 'fraud.csv');
-    ok(dir, ['build', 'fraud_v1', '-o', out]);
-    expect(read(out)).toBe(
+    expect(buildText(dir, 'fraud_v1', out)).toBe(
       'user_id,merchant_id,order_ts,fraud,risk,chargebacks\n' +
       '2,m1,2024-01-10,false,0.2,0\n' + // user 2 <= 01-10: the 01-01 row; m1 <= 01-10: the 01-09 row
       '1,m2,2024-01-05,true,0.1,3\n' + // user 1: 01-01 (01-15 is later); m2: 01-04 beats 01-02

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { dataFile, expectGitClean, fails, fv, newRepo, ok, tempDir, writeFile } from '../helpers.js';
+import { buildText, dataFile, expectGitClean, fails, fv, newRepo, ok, readText, tempDir, writeFile } from '../helpers.js';
 import { pointInTimeJoin } from '../../src/features/pit-join.js';
 import type { TableData } from '../../src/table/table-data.js';
 
@@ -65,13 +65,10 @@ function setup(): { dir: string; out: string; commit: string } {
   return { dir, out: tempDir('fv-build-out-'), commit };
 }
 
-const read = (p: string): string => fs.readFileSync(p, 'utf8');
-
 describe('fv build: point-in-time join', () => {
   it('gives the exact as-of rows: inclusive vs exclusive, TTL, created cutoff, ties, no match, spine order', () => {
     const { dir, out, commit } = setup();
-    ok(dir, ['build', 'incl', '-o', path.join(out, 'incl.csv')]);
-    expect(read(path.join(out, 'incl.csv'))).toBe(
+    expect(buildText(dir, 'incl', path.join(out, 'incl.csv'))).toBe(
       'user_id,label_ts,churned,spend_7d,visits_7d\n' +
       '2,2024-01-05,false,6,0\n' + // t <= T inclusive; tie on ts and created -> last by values
       '1,2024-01-11,true,25,3\n' + // tie on ts 01-10 -> greatest created time (01-12)
@@ -81,8 +78,7 @@ describe('fv build: point-in-time join', () => {
       '1,2024-03-01,false,30,4\n' +
       '1,2024-05-01,true,,4\n',
     );
-    ok(dir, ['build', 'excl', '-o', path.join(out, 'excl.csv')]);
-    expect(read(path.join(out, 'excl.csv'))).toBe(
+    expect(buildText(dir, 'excl', path.join(out, 'excl.csv'))).toBe(
       'user_id,label_ts,churned,spend_7d,visits_7d\n' +
       '2,2024-01-05,false,,\n' + // t < T: nothing earlier
       '1,2024-01-11,true,25,3\n' +
@@ -92,8 +88,7 @@ describe('fv build: point-in-time join', () => {
       '1,2024-03-01,false,30,4\n' +
       '1,2024-05-01,true,,4\n',
     );
-    ok(dir, ['build', 'cut', '-o', path.join(out, 'cut.csv')]);
-    expect(read(path.join(out, 'cut.csv'))).toBe(
+    expect(buildText(dir, 'cut', path.join(out, 'cut.csv'))).toBe(
       'user_id,label_ts,visits_7d,spend_7d\n' + // no label; features in the listed order
       '2,2024-01-05,0,6\n' +
       '1,2024-01-11,2,20\n' + // the row created 01-12 is not yet known at 01-11
@@ -103,13 +98,13 @@ describe('fv build: point-in-time join', () => {
       '1,2024-03-01,4,30\n' +
       '1,2024-05-01,4,\n',
     );
-    const lock = JSON.parse(read(path.join(out, 'incl.lock.json')));
+    const lock = JSON.parse(readText(path.join(out, 'incl.lock.json')));
     expect(lock).toMatchObject({ fv_format: 1, training_set: 'incl', commit, output: { file: 'incl.csv', format: 'csv', rows: 7 } });
     expect(Object.keys(lock.tables)).toEqual(['churn_labels', 'user_stats']);
     expect(lock.definitions.sha256).toMatch(/^[0-9a-f]{64}$/);
     // canonical JSON: sorted keys, 2-space indent, trailing newline
-    expect(read(path.join(out, 'incl.lock.json'))).toMatch(/^\{\n {2}"commit": /);
-    expect(read(path.join(out, 'incl.lock.json')).endsWith('}\n')).toBe(true);
+    expect(readText(path.join(out, 'incl.lock.json'))).toMatch(/^\{\n {2}"commit": /);
+    expect(readText(path.join(out, 'incl.lock.json')).endsWith('}\n')).toBe(true);
     expectGitClean(dir);
   });
 
@@ -120,19 +115,19 @@ describe('fv build: point-in-time join', () => {
       ok(dir, ['build', 'incl', '--format', fmt, '-o', path.join(out, `b.${fmt}.out`), '--lock', path.join(out, `b.${fmt}.lock.json`)]);
       const a = fs.readFileSync(path.join(out, `a.${fmt}.out`));
       expect(a.equals(fs.readFileSync(path.join(out, `b.${fmt}.out`))), fmt).toBe(true);
-      const la = JSON.parse(read(path.join(out, `a.${fmt}.lock.json`)));
+      const la = JSON.parse(readText(path.join(out, `a.${fmt}.lock.json`)));
       expect(la.output.format).toBe(fmt);
-      expect(la.output.sha256).toBe(JSON.parse(read(path.join(out, `b.${fmt}.lock.json`))).output.sha256);
+      expect(la.output.sha256).toBe(JSON.parse(readText(path.join(out, `b.${fmt}.lock.json`))).output.sha256);
     }
     // default file names: <name>.arrow and <name>.lock.json in the current directory
     expect(ok(dir, ['build', 'incl'])).toMatch(/^Built incl at [0-9a-f]{7}: 7 rows -> incl\.arrow \(arrow, sha256 [0-9a-f]{12}\)\nLock: incl\.lock\.json\n$/);
     expect(fs.readFileSync(path.join(dir, 'incl.arrow')).equals(fs.readFileSync(path.join(out, 'a.arrow.out')))).toBe(true);
-    expect(JSON.parse(read(path.join(dir, 'incl.lock.json'))).output.file).toBe('incl.arrow');
+    expect(JSON.parse(readText(path.join(dir, 'incl.lock.json'))).output.file).toBe('incl.arrow');
     fs.rmSync(path.join(dir, 'incl.arrow'));
     fs.rmSync(path.join(dir, 'incl.lock.json'));
     fails(tempDir(), ['build', 'incl'], /not an fv repository/);
     ok(dir, ['build', 'incl', '-o', path.join(out, 'x.parquet')]);
-    expect(JSON.parse(read(path.join(out, 'incl.lock.json'))).output.format).toBe('parquet');
+    expect(JSON.parse(readText(path.join(out, 'incl.lock.json'))).output.format).toBe('parquet');
     expect(fs.readFileSync(path.join(out, 'x.parquet')).equals(fs.readFileSync(path.join(out, 'a.parquet.out')))).toBe(true);
     ok(dir, ['build', 'incl', '-o', path.join(out, 'x.arrow')]);
     expect(fs.readFileSync(path.join(out, 'x.arrow')).equals(fs.readFileSync(path.join(out, 'a.arrow.out')))).toBe(true);
@@ -149,12 +144,12 @@ describe('fv build: point-in-time join', () => {
     const r = fv(dir, ['build', 'incl', '-o', path.join(out, 'two.csv')]);
     expect(r.code).toBe(0);
     expect(r.stderr).toMatch(/warning: building from the last commit [0-9a-f]{7}; uncommitted changes are not included \(table user_stats\)/);
-    expect(read(path.join(out, 'two.csv'))).toBe(read(path.join(out, 'one.csv')));
+    expect(readText(path.join(out, 'two.csv'))).toBe(readText(path.join(out, 'one.csv')));
     ok(dir, ['commit', '-m', 'spend 31']);
     ok(dir, ['build', 'incl', '-o', path.join(out, 'three.csv')]);
-    expect(read(path.join(out, 'three.csv'))).toContain('1,2024-03-01,false,31,4');
+    expect(readText(path.join(out, 'three.csv'))).toContain('1,2024-03-01,false,31,4');
     ok(dir, ['build', 'incl', '--at', 'HEAD~1', '-o', path.join(out, 'four.csv')]);
-    expect(read(path.join(out, 'four.csv'))).toBe(read(path.join(out, 'one.csv')));
+    expect(readText(path.join(out, 'four.csv'))).toBe(readText(path.join(out, 'one.csv')));
   });
 });
 
@@ -163,7 +158,7 @@ describe('fv repro', () => {
     const { dir, out, commit } = setup();
     const lockPath = path.join(out, 'incl.lock.json');
     ok(dir, ['build', 'incl', '-o', path.join(out, 'incl.arrow')]);
-    const original = read(lockPath);
+    const original = readText(lockPath);
     const bytes = fs.readFileSync(path.join(out, 'incl.arrow'));
     expect(ok(dir, ['repro', lockPath, '--check'])).toMatch(/^ok: incl rebuilds from [0-9a-f]{7} to the recorded bytes/);
 
@@ -213,7 +208,7 @@ describe('fv repro', () => {
     const { dir, out } = setup();
     const lockPath = path.join(out, 'incl.lock.json');
     ok(dir, ['build', 'incl', '-o', path.join(out, 'incl.arrow')]);
-    const original = read(lockPath);
+    const original = readText(lockPath);
     const bad = (name: string, text: string): string => writeFile(out, name, text);
     const mutate = (f: (l: Record<string, any>) => void): string => {
       const l = JSON.parse(original);
@@ -334,7 +329,7 @@ describe('library API', () => {
     expect(r.table.numRows).toBe(7);
     expect(r.table.schema.fields.map((f) => f.name)).toEqual(['user_id', 'label_ts', 'churned', 'spend_7d', 'visits_7d']);
     expect(r.table.getChild('visits_7d')!.toArray().length).toBe(7);
-    expect(r.lock).toEqual(JSON.parse(read(path.join(out, 'incl.lock.json'))));
+    expect(r.lock).toEqual(JSON.parse(readText(path.join(out, 'incl.lock.json'))));
     expect(r.lock.commit).toBe(commit);
     expect(Buffer.from(r.bytes).equals(fs.readFileSync(path.join(out, 'incl.arrow')))).toBe(true);
     const p = await repo.repro(path.join(out, 'incl.lock.json'), { check: true });

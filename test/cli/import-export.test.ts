@@ -6,14 +6,12 @@
  * they pin down null vs "", int64 exactness, float and timestamp text forms
  * and key order.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as arrow from 'apache-arrow';
 import * as parquet from 'parquet-wasm';
 import { describe, expect, it } from 'vitest';
-import { AUTHOR_ENV, expectGitClean, fails, FV, fixture, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
-import type { RunResult } from '../helpers.js';
+import { expectGitClean, fails, fixture, newRepo, ok, okAsync, tempDir, treeState, writeFile } from '../helpers.js';
 
 type Formats = 'csv' | 'tsv' | 'jsonl' | 'json' | 'arrow' | 'parquet';
 const FORMATS: Formats[] = ['csv', 'tsv', 'jsonl', 'json', 'arrow', 'parquet'];
@@ -23,29 +21,6 @@ interface ShownTable {
   key: string[];
   content_hash: string;
   columns: { name: string; type: string; nulls: number }[];
-}
-
-/**
- * Like helpers' `ok`, but without blocking the test worker: read-only
- * commands (export, show) of one scenario run in parallel, and a long
- * scenario does not starve vitest's worker RPC.
- */
-function okAsync(cwd: string, args: string[]): Promise<string> {
-  const env: Record<string, string | undefined> = { ...process.env, ...AUTHOR_ENV, NO_COLOR: '1', FV_DEBUG: undefined, HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.no-xdg') };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [FV, ...args], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const r: RunResult = { code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') };
-      if (r.code !== 0) reject(new Error(`fv ${args.join(' ')} exited ${r.code}\nstdout: ${r.stdout}\nstderr: ${r.stderr}`));
-      else resolve(r.stdout);
-    });
-  });
 }
 
 async function showAsync(dir: string, target: string): Promise<ShownTable> {

@@ -5,34 +5,10 @@
  * through isomorphic-git. Re-importing data that is already packed must not
  * write loose copies of its chunks.
  */
-import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AUTHOR_ENV, dataFile, expectGitClean, FV, git, newRepo, ok } from '../helpers.js';
-
-/**
- * Like helpers' `ok`, without blocking the test worker: this scenario runs
- * many commands, and a worker blocked in spawnSync for all of them misses
- * vitest's RPC deadlines. Read-only commands also run in parallel.
- */
-function run(cwd: string, args: string[]): Promise<string> {
-  const env: Record<string, string | undefined> = { ...process.env, ...AUTHOR_ENV, NO_COLOR: '1', FV_DEBUG: undefined, HOME: cwd, XDG_CONFIG_HOME: path.join(cwd, '.no-xdg') };
-  for (const k of Object.keys(env)) if (env[k] === undefined) delete env[k];
-  return new Promise((resolve, reject) => {
-    const p = spawn(process.execPath, [FV, ...args], { cwd, env: env as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'pipe'] });
-    const out: Buffer[] = [];
-    const err: Buffer[] = [];
-    p.stdout.on('data', (d: Buffer) => out.push(d));
-    p.stderr.on('data', (d: Buffer) => err.push(d));
-    p.on('error', reject);
-    p.on('close', (code) => {
-      const stdout = Buffer.concat(out).toString('utf8');
-      if (code !== 0) reject(new Error(`fv ${args.join(' ')} exited ${code}\nstdout: ${stdout}\nstderr: ${Buffer.concat(err).toString('utf8')}`));
-      else resolve(stdout);
-    });
-  });
-}
+import { dataFile, expectGitClean, git, newRepo, ok, okAsync } from '../helpers.js';
 
 function events(rows: number, changed: (i: number) => boolean): string {
   let s = 'id,name,score,ts\n';
@@ -57,7 +33,7 @@ async function observe(dir: string): Promise<Record<string, string>> {
     status: ['status', '--json'],
   };
   const names = Object.keys(commands);
-  const outputs = await Promise.all(names.map((n) => run(dir, commands[n]!)));
+  const outputs = await Promise.all(names.map((n) => okAsync(dir, commands[n]!)));
   return Object.fromEntries(names.map((n, i) => [n, outputs[i]!]));
 }
 
@@ -70,13 +46,13 @@ describe('a repository packed by git gc', () => {
     const dir = newRepo();
     const v1 = dataFile('packed-v1.csv', events(12000, () => false));
     const v2 = dataFile('packed-v2.csv', events(12060, (i) => i % 97 === 5));
-    await run(dir, ['import', v1, '--table', 'events', '--key', 'id', '-q']);
-    await run(dir, ['commit', '-q', '-m', 'v1']);
-    await run(dir, ['import', v2, '--table', 'events', '--key', 'id', '-q']);
-    await run(dir, ['commit', '-q', '-m', 'v2']);
-    await run(dir, ['import', dataFile('packed-small.csv', 'k,v\n1,one\n2,two\n3,three\n'), '--table', 'small', '--key', 'k', '-q']);
-    await run(dir, ['commit', '-q', '-m', 'small']);
-    await run(dir, ['tag', 'v-small']);
+    await okAsync(dir, ['import', v1, '--table', 'events', '--key', 'id', '-q']);
+    await okAsync(dir, ['commit', '-q', '-m', 'v1']);
+    await okAsync(dir, ['import', v2, '--table', 'events', '--key', 'id', '-q']);
+    await okAsync(dir, ['commit', '-q', '-m', 'v2']);
+    await okAsync(dir, ['import', dataFile('packed-small.csv', 'k,v\n1,one\n2,two\n3,three\n'), '--table', 'small', '--key', 'k', '-q']);
+    await okAsync(dir, ['commit', '-q', '-m', 'small']);
+    await okAsync(dir, ['tag', 'v-small']);
     const before = await observe(dir);
     expect(before.exportV1.split('\n').filter(Boolean)).toHaveLength(12000);
     expect(before.diffStat).toMatch(/events/);
@@ -89,25 +65,25 @@ describe('a repository packed by git gc', () => {
     expect(await observe(dir)).toEqual(before);
 
     // Switching history restores the same rows it did before the gc.
-    await run(dir, ['checkout', 'HEAD~2']);
-    expect(await run(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
-    await run(dir, ['checkout', 'main']);
-    expect(await run(dir, ['export', 'events'])).toBe(before.exportHead);
-    await run(dir, ['checkout', 'HEAD~2', '--', 'events']);
-    expect(await run(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
-    await run(dir, ['checkout', '-f', 'main']);
+    await okAsync(dir, ['checkout', 'HEAD~2']);
+    expect(await okAsync(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
+    await okAsync(dir, ['checkout', 'main']);
+    expect(await okAsync(dir, ['export', 'events'])).toBe(before.exportHead);
+    await okAsync(dir, ['checkout', 'HEAD~2', '--', 'events']);
+    expect(await okAsync(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
+    await okAsync(dir, ['checkout', '-f', 'main']);
 
     // Re-importing v1, whose chunks are all in the pack now, writes none of
     // them again as loose objects: the import finds them through the index.
     const chunkOids = git(dir, ['ls-tree', '-r', '--format=%(objectname)', 'HEAD~2', '.fv/tables/events/chunks']).stdout.trim().split('\n');
     expect(chunkOids.length).toBeGreaterThan(5);
-    await run(dir, ['import', v1, '--table', 'events', '--key', 'id', '-q']);
-    await run(dir, ['commit', '-q', '-m', 'back to v1']);
+    await okAsync(dir, ['import', v1, '--table', 'events', '--key', 'id', '-q']);
+    await okAsync(dir, ['commit', '-q', '-m', 'back to v1']);
     const loose = new Set(fs.readdirSync(path.join(dir, '.git', 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).flatMap((d) => fs.readdirSync(path.join(dir, '.git', 'objects', d)).map((f) => d + f)));
     expect(loose.size).toBeGreaterThan(0);
     expect(chunkOids.filter((oid) => loose.has(oid))).toEqual([]);
-    expect(await run(dir, ['diff', 'HEAD~3', 'HEAD', '--stat', '--table', 'events'])).toBe(await run(dir, ['diff', 'HEAD~1', 'HEAD~1', '--stat', '--table', 'events']));
-    expect(await run(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
+    expect(await okAsync(dir, ['diff', 'HEAD~3', 'HEAD', '--stat', '--table', 'events'])).toBe(await okAsync(dir, ['diff', 'HEAD~1', 'HEAD~1', '--stat', '--table', 'events']));
+    expect(await okAsync(dir, ['export', 'events', '--format', 'jsonl'])).toBe(before.exportV1);
     expectGitClean(dir);
   }, 600_000);
 

@@ -4,17 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { decodeIndex, encodeIndex, writeIndexAtomic, type IndexEntry } from '../../../src/storage/git-index.js';
+import { isolatedGitEnv } from '../../helpers.js';
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'T',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 'T',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-  LC_ALL: 'C',
-};
+const gitEnv = isolatedGitEnv();
 
 let repo: string;
 let gitdir: string;

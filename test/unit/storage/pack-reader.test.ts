@@ -11,19 +11,10 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitRepo } from '../../../src/storage/git.js';
 import { ObjectReader } from '../../../src/storage/object-reader.js';
+import { isolatedGitEnv } from '../../helpers.js';
 
-const gitEnv = {
-  ...process.env,
-  GIT_CONFIG_NOSYSTEM: '1',
-  GIT_CONFIG_GLOBAL: '/dev/null',
-  GIT_AUTHOR_NAME: 'T',
-  GIT_AUTHOR_EMAIL: 't@example.com',
-  GIT_COMMITTER_NAME: 'T',
-  GIT_COMMITTER_EMAIL: 't@example.com',
-  LC_ALL: 'C',
-  // A zone east of UTC with a half hour, so the commit's offset (+0530) is checked for sign and minutes.
-  TZ: 'IST-5:30',
-};
+// A zone east of UTC with a half hour, so the commit's offset (+0530) is checked for sign and minutes.
+const gitEnv = isolatedGitEnv({ TZ: 'IST-5:30' });
 
 let repo: string;
 beforeEach(() => {
