@@ -104,7 +104,8 @@ export async function commitLocked(ctx: RepoContext, opts: CommitOptions & { mes
   if (!changed && !opts.allowEmpty && !(opts.extraParents && opts.extraParents.length > 0)) {
     throw new FvError('NOTHING_TO_COMMIT', 'nothing to commit: the working state matches HEAD', { hint: 'import or change data first, or pass --allow-empty' });
   }
-  const tree = await writeSnapshotTree(ctx.git, next, headSnap);
+  // The manifests diffSnapshotTables decoded are reused (ctx caches them by blob id).
+  const tree = await writeSnapshotTree(ctx.git, next, headSnap, (oid, name) => ctx.manifest(oid, name));
   const parents = [...(head ? [head] : []), ...(opts.extraParents ?? [])];
   const oid = await ctx.git.writeCommit({ tree, parents, message: opts.message, author });
   await ctx.git.updateRef(branch ? `refs/heads/${branch}` : 'HEAD', oid, head);

@@ -47,7 +47,27 @@ const refFs = atomicFsForGit();
 
 /** The id git gives a blob with these bytes. */
 export function gitBlobId(bytes: Uint8Array): string {
-  return createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+  return gitObjectId('blob', bytes);
+}
+
+/** The id git gives an object of this type and body. */
+function gitObjectId(type: string, body: Uint8Array): string {
+  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
+}
+
+/**
+ * A tree object's body, as git writes it: entries sorted by name compared
+ * bytewise, a subtree's name as if it ended in "/"; the mode without leading
+ * zeros ("40000"), then NUL and the 20-byte id.
+ */
+export function encodeTree(entries: TreeEntry[]): Buffer {
+  const named = entries.map((e) => ({ e, key: Buffer.from(e.type === 'tree' ? e.path + '/' : e.path, 'utf8') }));
+  named.sort((a, b) => Buffer.compare(a.key, b.key));
+  const parts: Buffer[] = [];
+  for (const { e } of named) {
+    parts.push(Buffer.from(`${e.mode.replace(/^0+/, '')} ${e.path}\0`, 'utf8'), Buffer.from(e.oid, 'hex'));
+  }
+  return Buffer.concat(parts);
 }
 
 function isNotFound(e: unknown): boolean {
@@ -99,21 +119,69 @@ export class GitRepo {
    * default for loose objects) and handed to isomorphic-git pre-deflated.
    */
   async writeBlob(bytes: Uint8Array): Promise<string> {
-    const oid = gitBlobId(bytes);
-    const file = this.looseObjectPath(oid);
-    // Asynchronous: an import checks one object per chunk, and existsSync
-    // stalled the main thread that encodes the next chunks meanwhile.
-    if (await nodeFs.promises.access(file).then(() => true, () => false)) return oid;
+    return this.writeObject('blob', bytes, gitBlobId(bytes));
+  }
+
+  /** Writes a loose object (deflated at level 1) unless it exists, loose or packed; returns its id. */
+  private async writeObject(type: 'blob' | 'tree', body: Uint8Array, oid: string): Promise<string> {
+    if (await this.hasLooseObject(oid)) return oid;
     if (await this.hasPackedObject(oid, 1000)) return oid;
     // Sync on purpose: zlib's async form (thread pool) measured no faster at 1M rows
     // (13.2 s against 13.6 s, within noise) and raised peak RSS by ~30 MB towards the 400 MB cap.
-    const deflated = deflateSync(Buffer.concat([Buffer.from(`blob ${bytes.length}\0`, 'utf8'), bytes]), { level: 1 });
+    const deflated = deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'utf8'), body]), { level: 1 });
     try {
-      await git.writeObject({ ...this.base(), type: 'blob', object: deflated, format: 'deflated', oid });
+      await this.writeLooseObject(oid, deflated);
     } catch (e) {
       throw fromIoError(e, 'writing a git object');
     }
     return oid;
+  }
+
+  /**
+   * Names of the loose objects in each objects/xx directory, read once per
+   * directory and command. An import asks about one object per chunk: an
+   * access() call each, plus isomorphic-git's own stat before its write, was
+   * ~10% of a 100k-row import's profile; 256 readdirs replace them. Cleared by
+   * checkpoint() and discardCreatedObjects(), so a long-lived GitRepo never
+   * trusts a listing from before another process (git gc) could prune it.
+   */
+  private looseNames = new Map<string, Set<string>>();
+
+  private async looseDir(dir: string): Promise<Set<string>> {
+    let names = this.looseNames.get(dir);
+    if (names === undefined) {
+      let listed: string[] = [];
+      try {
+        listed = await nodeFs.promises.readdir(path.join(this.gitdir, 'objects', dir));
+      } catch (e) {
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
+        listed = [];
+      }
+      names = new Set(listed);
+      this.looseNames.set(dir, names);
+    }
+    return names;
+  }
+
+  private async hasLooseObject(oid: string): Promise<boolean> {
+    return (await this.looseDir(oid.slice(0, 2))).has(oid.slice(2));
+  }
+
+  /**
+   * Writes an already deflated loose object straight through the atomic fs
+   * (temp file + rename, remembered for the batched fsync and for
+   * discardCreatedObjects), creating objects/xx once: going through
+   * isomorphic-git cost a stat per object and, for each new directory, a
+   * failed open, a failed unlink and a retry.
+   */
+  private async writeLooseObject(oid: string, deflated: Uint8Array): Promise<void> {
+    const names = await this.looseDir(oid.slice(0, 2));
+    const file = this.looseObjectPath(oid);
+    if (names.size === 0) await this.objectFs.promises.mkdir(path.dirname(file)).catch((e: unknown) => {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    });
+    await this.objectFs.promises.writeFile(file, deflated);
+    names.add(oid.slice(2));
   }
 
   /**
@@ -191,9 +259,15 @@ export class GitRepo {
     return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
   }
 
+  /**
+   * Writes a tree object. Encoded here rather than by isomorphic-git, whose
+   * path deflates each object through a web CompressionStream: a commit of a
+   * 1M-row table writes ~260 trees, and that per-object overhead showed in
+   * its profile.
+   */
   async writeTree(entries: TreeEntry[]): Promise<string> {
-    const oid = await git.writeTree({ ...this.base(), tree: entries });
-    return oid;
+    const body = encodeTree(entries);
+    return this.writeObject('tree', body, gitObjectId('tree', body));
   }
 
   /** A tree's entries; a commit (or a tag of one) stands for its tree, as in isomorphic-git. */
@@ -240,6 +314,7 @@ export class GitRepo {
 
   /** Starts a new command: forgets which objects were created and whether refs moved. */
   checkpoint(): void {
+    this.looseNames.clear();
     this.created = [];
     this.refMoved = false;
   }

@@ -60,6 +60,9 @@ export async function readManifest(repo: GitRepo, oid: string, table: string): P
   return decodeManifest(await repo.readBlob(oid), `table ${table}`);
 }
 
+/** Reads (or hands over an already decoded) manifest by blob id. */
+export type ManifestSource = (oid: string, table: string) => Promise<TableManifest>;
+
 /** Writes the tree for one table: its manifest and its chunks, fanned out by the first two hex digits. */
 async function writeTableTree(repo: GitRepo, manifestOid: string, manifest: TableManifest): Promise<string> {
   const buckets = new Map<string, TreeEntry[]>();
@@ -81,12 +84,15 @@ async function writeTableTree(repo: GitRepo, manifestOid: string, manifest: Tabl
 /**
  * Writes the root tree of a snapshot. Tables whose manifest is unchanged
  * from `reuse` (typically the parent commit's snapshot) keep their tree.
+ * `manifestOf` lets a caller that has decoded the manifests already (commit,
+ * for its change summary) hand them over: at 1M rows a manifest is ~4.5 MB
+ * of JSON, and decoding it twice was a visible part of `fv commit`.
  */
-export async function writeSnapshotTree(repo: GitRepo, snap: Snapshot, reuse: Snapshot | null): Promise<string> {
+export async function writeSnapshotTree(repo: GitRepo, snap: Snapshot, reuse: Snapshot | null, manifestOf: ManifestSource = (oid, name) => readManifest(repo, oid, name)): Promise<string> {
   const tableEntries: TreeEntry[] = [];
   for (const [name, manifestOid] of [...snap.tables].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     let treeOid = reuse && reuse.tables.get(name) === manifestOid ? reuse.tableTrees.get(name) : undefined;
-    if (treeOid === undefined) treeOid = await writeTableTree(repo, manifestOid, await readManifest(repo, manifestOid, name));
+    if (treeOid === undefined) treeOid = await writeTableTree(repo, manifestOid, await manifestOf(manifestOid, name));
     snap.tableTrees.set(name, treeOid);
     tableEntries.push({ mode: '040000', path: name, oid: treeOid, type: 'tree' });
   }
