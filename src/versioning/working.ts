@@ -59,7 +59,14 @@ export async function loadWorking(repo: GitRepo, head: string | null, headSnap?:
   return { base: head, tables: saved.tables };
 }
 
+/**
+ * Writes the working state. It names manifests (and through them chunks)
+ * that no ref may reach yet, so it is a ref in all but name: the objects it
+ * points at are made durable first, as before a ref moves. A later
+ * `fv commit`, in another process, fsyncs only what it writes itself.
+ */
 export async function saveWorking(repo: GitRepo, ws: WorkingState): Promise<void> {
+  await repo.flushObjects();
   const tables: Record<string, string> = {};
   for (const [k, v] of [...ws.tables].sort(([a], [b]) => (a < b ? -1 : 1))) tables[k] = v;
   fs.mkdirSync(path.join(repo.gitdir, STATE_DIR), { recursive: true });
