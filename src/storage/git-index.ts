@@ -15,6 +15,7 @@ import * as fsp from 'node:fs/promises';
 import { join } from 'node:path';
 import { FvError, fromIoError } from '../errors/FvError.js';
 import { fsyncDir } from './atomic-fs.js';
+import { pidAlive } from './repo-lock.js';
 
 export interface IndexEntry {
   path: string;
@@ -222,25 +223,65 @@ export function decodeIndex(buf: Buffer): IndexEntry[] {
 }
 
 /**
- * Replaces <gitdir>/index the way git does: the new content is written to
- * index.lock (whose O_EXCL creation is also git's index lock), fsynced and
- * renamed over index. A concurrent git command holding index.lock makes
- * this fail with LOCKED rather than wait.
+ * Who holds index.lock on fv's behalf: `<pid> <dev>:<ino>` of the lock file,
+ * removed once the index is in place. A kill -9 while fv writes the index
+ * leaves index.lock behind, which git and fv would then refuse forever; this
+ * file proves the lock belongs to a dead fv process, so the next fv command
+ * removes it. An index.lock fv cannot attribute this way (a running git, or
+ * anything else) is never touched.
  */
-export async function writeIndexAtomic(gitdir: string, entries: IndexEntry[]): Promise<void> {
-  const data = encodeIndex(entries); // validate before touching the lock
-  const lockPath = join(gitdir, 'index.lock');
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(lockPath, 'wx', 0o666);
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === 'EEXIST') {
+const OWNER_FILE = join('fv', 'index-lock-owner');
+
+/** Removes index.lock when the owner file shows it is the very file a now-dead fv process created. */
+async function removeDeadOwnersLock(gitdir: string, lockPath: string): Promise<boolean> {
+  const ownerPath = join(gitdir, OWNER_FILE);
+  const owner = await fsp.readFile(ownerPath, 'utf8').catch(() => null);
+  const m = owner === null ? null : /^(\d+) (\d+):(\d+)\n$/.exec(owner);
+  if (m === null || pidAlive(Number(m[1]))) return false;
+  const st = await fsp.stat(lockPath, { bigint: true }).catch(() => null);
+  if (st === null || String(st.dev) !== m[2] || String(st.ino) !== m[3]) return false;
+  await fsp.unlink(lockPath).catch(() => undefined);
+  await fsp.unlink(ownerPath).catch(() => undefined);
+  return true;
+}
+
+/** Creates index.lock (O_EXCL, git's own index lock) and records that this process owns it. */
+async function createIndexLock(gitdir: string, lockPath: string): Promise<fsp.FileHandle> {
+  for (let attempt = 0; ; attempt++) {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(lockPath, 'wx', 0o666);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw fromIoError(e, `creating ${lockPath}`);
+      if (attempt === 0 && (await removeDeadOwnersLock(gitdir, lockPath))) continue;
       throw new FvError('LOCKED', 'git index is locked (.git/index.lock exists)', {
         hint: 'another git process seems to be running; if not, remove .git/index.lock',
       });
     }
-    throw fromIoError(e, `creating ${lockPath}`);
+    try {
+      const st = await handle.stat({ bigint: true });
+      await fsp.mkdir(join(gitdir, 'fv'), { recursive: true });
+      await fsp.writeFile(join(gitdir, OWNER_FILE), `${process.pid} ${st.dev}:${st.ino}\n`);
+    } catch (e) {
+      await handle.close().catch(() => undefined);
+      await fsp.unlink(lockPath).catch(() => undefined);
+      throw fromIoError(e, `creating ${lockPath}`);
+    }
+    return handle;
   }
+}
+
+/**
+ * Replaces <gitdir>/index the way git does: the new content is written to
+ * index.lock (whose O_EXCL creation is also git's index lock), fsynced and
+ * renamed over index. A concurrent git command holding index.lock makes
+ * this fail with LOCKED rather than wait; an index.lock left by a killed fv
+ * process is recognised and removed (see OWNER_FILE).
+ */
+export async function writeIndexAtomic(gitdir: string, entries: IndexEntry[]): Promise<void> {
+  const data = encodeIndex(entries); // validate before touching the lock
+  const lockPath = join(gitdir, 'index.lock');
+  const handle = await createIndexLock(gitdir, lockPath);
   try {
     await handle.writeFile(data);
     await handle.sync();
@@ -250,6 +291,8 @@ export async function writeIndexAtomic(gitdir: string, entries: IndexEntry[]): P
     await handle.close().catch(() => undefined);
     await fsp.unlink(lockPath).catch(() => undefined);
     throw fromIoError(e, `writing ${join(gitdir, 'index')}`);
+  } finally {
+    await fsp.unlink(join(gitdir, OWNER_FILE)).catch(() => undefined);
   }
   await fsyncDir(gitdir).catch((e: unknown) => {
     throw fromIoError(e, `writing ${join(gitdir, 'index')}`);

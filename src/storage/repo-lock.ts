@@ -57,7 +57,8 @@ function parseInfo(text: string): LockInfo | undefined {
   }
 }
 
-function pidAlive(pid: number): boolean {
+/** Whether a process with this pid exists (on this machine). */
+export function pidAlive(pid: number): boolean {
   try {
     process.kill(pid, 0);
     return true;

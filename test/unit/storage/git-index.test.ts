@@ -237,6 +237,35 @@ describe('writeIndexAtomic', () => {
     expect((await readFile(join(gitdir, 'index'))).equals(before)).toBe(true);
   });
 
+  it('removes an index.lock left by a killed fv process, and only that one', async () => {
+    const entry: IndexEntry = { path: 'a', oid: OID, mode: 0o100644, size: 0, skipWorktree: false };
+    const lock = join(gitdir, 'index.lock');
+    const owner = join(gitdir, 'fv', 'index-lock-owner');
+    // A pid that certainly belonged to a process that has exited.
+    const dead = Number(execFileSync(process.execPath, ['-e', 'process.stdout.write(String(process.pid))']).toString());
+    await mkdir(join(gitdir, 'fv'), { recursive: true });
+    const claim = async (pid: number) => {
+      const st = await stat(lock, { bigint: true });
+      await writeFile(owner, `${pid} ${st.dev}:${st.ino}\n`);
+    };
+
+    // The dead fv process's own lock file: removed, the index written, no owner file left.
+    await writeFile(lock, 'half-written index');
+    await claim(dead);
+    await writeIndexAtomic(gitdir, [entry]);
+    expect(decodeIndex(await readFile(join(gitdir, 'index'))).map((e) => e.path)).toEqual(['a']);
+    await expect(stat(lock)).rejects.toMatchObject({ code: 'ENOENT' });
+    await expect(stat(owner)).rejects.toMatchObject({ code: 'ENOENT' });
+
+    // A live owner (this process), or a lock file that is not the one recorded (recreated since): left alone.
+    await writeFile(lock, 'live');
+    await claim(process.pid);
+    await expect(writeIndexAtomic(gitdir, [])).rejects.toMatchObject({ code: 'LOCKED' });
+    await writeFile(owner, `${dead} 1:1\n`);
+    await expect(writeIndexAtomic(gitdir, [])).rejects.toMatchObject({ code: 'LOCKED' });
+    expect(await readFile(lock, 'utf8')).toBe('live');
+  });
+
   it('validates before taking the lock', async () => {
     await expect(writeIndexAtomic(gitdir, [{ path: '../x', oid: OID, mode: 0o100644, size: 0, skipWorktree: false }])).rejects.toMatchObject({ code: 'BAD_NAME' });
     await expect(stat(join(gitdir, 'index.lock'))).rejects.toMatchObject({ code: 'ENOENT' });
