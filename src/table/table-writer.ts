@@ -8,14 +8,13 @@
  * confined to a key range rewrites only the chunks it touches, and the same
  * rows always give the same chunks: identical data is stored once.
  */
-import { encodeArrowChunk } from './arrow/arrow-chunk.js';
+import { encodeChunk } from './chunk-encode.js';
 import type { BlobStore } from './blob-store.js';
-import type { ChunkRef, ChunkingParams, ColumnStats, TableManifest, TableSchema } from './manifest.js';
+import type { ChunkRef, ChunkingParams, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
 import type { ColumnStore } from './column-store.js';
 import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
 import { typeToString } from './types.js';
-import { formatValue } from './values.js';
 
 const MAX_PENDING_WRITES = 16;
 
@@ -47,13 +46,6 @@ export function chunkBoundaries(keyHashes: Uint32Array, p: ChunkingParams): numb
   return ends;
 }
 
-/** A column's manifest statistics over rows order[start..end), read from the typed column. */
-function columnStats(store: ColumnStore, c: number, order: Uint32Array | null, start: number, end: number): ColumnStats {
-  const t = store.fields[c]!.type;
-  const { nulls, minRow, maxRow } = store.columns[c]!.extremes(order, start, end);
-  return { nulls, min: minRow < 0 ? null : formatValue(store.get(c, minRow), t), max: maxRow < 0 ? null : formatValue(store.get(c, maxRow), t) };
-}
-
 /** Lane 0 of the hash of each row's key (of the whole row when unkeyed), in stored order. */
 function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: number[]): { hashes: Uint32Array; avgRowBytes: number } {
   const all = store.fields.map((_, i) => i);
@@ -76,26 +68,12 @@ function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: n
   return { hashes, avgRowBytes: sample === 0 ? 64 : bytes / sample };
 }
 
-/** Sum of the row hashes of rows order[start..end), hashed straight from the typed columns. */
-function chunkDigest(store: ColumnStore, order: Uint32Array | null, start: number, end: number, enc: RowEncoder): RowDigest {
-  const all = store.fields.map((_, i) => i);
-  const h = new Uint32Array(4);
-  const digest = new RowDigest();
-  for (let i = start; i < end; i++) {
-    store.encodeRow(order === null ? i : order[i]!, all, enc);
-    murmur3x86_128(enc.bytes(), h, 0);
-    digest.add(h, 0);
-  }
-  return digest;
-}
-
 /**
  * Writes the rows of `store` in `order` (null: as stored; keyed tables must
  * be given their key order) as chunks, and returns the table's manifest.
  * `chunking` is the table's existing parameters, or undefined to choose them.
  */
 export async function writeTable(store: ColumnStore, order: Uint32Array | null, schema: TableSchema, blobs: BlobStore, chunking?: ChunkingParams): Promise<TableManifest> {
-  const types = store.fields.map((f) => f.type);
   const keyIdx = schema.key.map((k) => store.fields.findIndex((f) => f.name === k));
   const { hashes, avgRowBytes } = boundaryHashes(store, order, keyIdx);
   const params = chunking ?? chooseChunking(avgRowBytes);
@@ -106,17 +84,8 @@ export async function writeTable(store: ColumnStore, order: Uint32Array | null, 
   let start = 0;
   try {
     for (const end of chunkBoundaries(hashes, params)) {
-      const digest = chunkDigest(store, order, start, end, enc);
+      const { bytes, ref, digest } = encodeChunk(store, order, start, end, keyIdx, enc);
       total.addDigest(digest);
-      const bytes = encodeArrowChunk(store.fields, store.columns.map((col) => col.gather(order, start, end)), end - start);
-      // Writes are I/O-bound: keep several in flight while the next chunks encode.
-      const ref: ChunkRef = { oid: '', rows: end - start, bytes: bytes.length, digest: digest.toHex(), columns: types.map((_, c) => columnStats(store, c, order, start, end)) };
-      if (keyIdx.length > 0) {
-        const first = order === null ? start : order[start]!;
-        const last = order === null ? end - 1 : order[end - 1]!;
-        ref.key_min = keyIdx.map((i) => formatValue(store.get(i, first), types[i]!));
-        ref.key_max = keyIdx.map((i) => formatValue(store.get(i, last), types[i]!));
-      }
       chunks.push(ref);
       const write = blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
       // Marked handled now: a write failing while an older one is awaited must not be an

@@ -17,15 +17,14 @@ import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FvError, fromIoError } from '../../errors/FvError.js';
 import { decodeArrowIpc } from '../arrow/arrow-codec.js';
-import { BigIntColumn, ColumnStore } from '../column-store.js';
-import type { Column } from '../column-store.js';
-import { parseIntegerFast, parseTimestampFast } from '../values.js';
-import { convertJson, convertText, JsonInference, TextInference } from '../infer.js';
+import { ColumnStore } from '../column-store.js';
+import { convertJson, JsonInference, TextInference } from '../infer.js';
 import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
 import { sameType, typeToString } from '../types.js';
 import { parseCsv } from './csv-parser.js';
 import type { CsvRecord } from './csv-parser.js';
+import { Conversion, typeError } from './csv-convert.js';
 import type { InputFormat } from './format.js';
 import { parseJsonRecords } from './json-parser.js';
 
@@ -135,10 +134,6 @@ function fixedTypes(names: string[], opts: ReadOptions, shown: string): (FvType 
   return names.map((n) => opts.types?.get(n));
 }
 
-function typeError(e: unknown, shown: string, line: number, col: string): unknown {
-  if (e instanceof FvError && e.code === 'TYPE_ERROR') return new FvError('TYPE_ERROR', `${shown}:${line}: column "${col}": ${e.message}`);
-  return e;
-}
 
 /**
  * Rows whose cells are seen before the column types are first guessed. The
@@ -209,85 +204,6 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
     first = false;
   }
   return again.result();
-}
-
-/** Converts records into a ColumnStore under given column types. */
-class Conversion {
-  readonly store: ColumnStore;
-  private readonly sinks: ((s: string | null) => void)[];
-  private readonly lines: number[] = [];
-  /** A cell did not convert under a guessed type: the store is incomplete and will not be used. */
-  contradicted = false;
-
-  /**
-   * `final`: the types are the file's own (given, or inferred from all of it),
-   * so a cell that does not convert is the user's error, thrown at once.
-   * Otherwise the failure only marks the guess wrong: the caller parses on
-   * (an error in the file's structure further on is reported first, as when
-   * inference read the whole file before any conversion) and converts again.
-   */
-  constructor(
-    private readonly header: string[],
-    readonly types: FvType[],
-    private readonly shown: string,
-    private readonly final: boolean,
-  ) {
-    this.store = new ColumnStore(header.map((name, c) => ({ name, type: types[c]! })));
-    this.sinks = types.map((t, c) => cellSink(this.store.columns[c]!, t));
-  }
-
-  add(batch: CsvRecord[]): void {
-    if (this.contradicted) return;
-    const sinks = this.sinks;
-    for (let i = 0; i < batch.length; i++) {
-      const rec = batch[i]!;
-      for (let c = 0; c < sinks.length; c++) {
-        try {
-          sinks[c]!(rec.fields[c] ?? null);
-        } catch (e) {
-          if (this.final) throw typeError(e, this.shown, rec.line, this.header[c]!);
-          // The row is half pushed, but the store is not used after this.
-          this.contradicted = true;
-          return;
-        }
-      }
-      this.store.rowCount++;
-      this.lines.push(rec.line);
-    }
-  }
-
-  result(): ReadResult {
-    const lines = this.lines;
-    const shown = this.shown;
-    return { store: this.store, rowLabel: (r) => `${shown}:${lines[r]}` };
-  }
-}
-
-/**
- * Converts one CSV cell (null: empty) and appends it to `col`. 64-bit integer
- * and second/millisecond timestamp columns take small values as numbers and
- * store their words directly: a BigInt per cell was a large share of the
- * import's garbage. Anything else goes through convertText.
- */
-function cellSink(col: Column, t: FvType): (s: string | null) => void {
-  if (col instanceof BigIntColumn) {
-    if (t.kind === 'int64' || t.kind === 'uint64') {
-      return (s) => {
-        const v = s === null ? NaN : parseIntegerFast(s, t.kind);
-        if (v === v) col.pushSafeInteger(v);
-        else col.push(convertText(s, t));
-      };
-    }
-    if (t.kind === 'timestamp' && (t.unit === 's' || t.unit === 'ms')) {
-      const unit = t.unit;
-      return (s) => {
-        const v = s === null ? NaN : parseTimestampFast(s, unit);
-        if (v === v) col.pushSafeInteger(v);
-        else col.push(convertText(s, t));
-      };
-    }
-  }
-  return (s) => col.push(convertText(s, t));
 }
 
 async function readJson(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
