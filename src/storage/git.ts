@@ -19,6 +19,7 @@ import { atomicFsForGit } from './atomic-fs.js';
 import { parseCommit, parseTree, tagTarget } from './git-object-parse.js';
 import type { ParsedTreeEntry } from './git-object-parse.js';
 import { ObjectReader, type RawObject } from './object-reader.js';
+import { RefReader } from './ref-reader.js';
 import { mergeBases } from './merge-base.js';
 
 /** A tree entry, as git-object-parse.ts reads it (and isomorphic-git writes it). */
@@ -92,11 +93,14 @@ export class GitRepo {
   private readonly objectFs = atomicFsForGit({ fsync: false, onWrite: (p) => this.created.push(p) });
   /** Reads objects itself, packed ones entry by entry (isomorphic-git would load each whole pack into memory). */
   private readonly objects: ObjectReader;
+  /** Reads refs itself: resolving a name need not load isomorphic-git (writes still go through it). */
+  private readonly refs: RefReader;
 
   constructor(dir: string, gitdir = path.join(dir, '.git')) {
     this.dir = dir;
     this.gitdir = gitdir;
     this.objects = new ObjectReader(gitdir);
+    this.refs = new RefReader(gitdir);
   }
 
   static async init(dir: string): Promise<GitRepo> {
@@ -328,18 +332,12 @@ export class GitRepo {
 
   /** The commit a ref points at, or null if the ref does not exist (an unborn branch). */
   async readRef(ref: string): Promise<string | null> {
-    try {
-      return await git.resolveRef({ ...this.base(), ref });
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    return this.refs.resolve(ref);
   }
 
   /** The branch HEAD points at (short name), or null when detached. */
   async currentBranch(): Promise<string | null> {
-    const b = await git.currentBranch({ ...this.base(), fullname: false, test: false });
-    return b ?? null;
+    return this.refs.currentBranch();
   }
 
   /**
@@ -362,12 +360,7 @@ export class GitRepo {
   }
 
   private async readRefExact(ref: string): Promise<string | null> {
-    try {
-      return await git.resolveRef({ ...this.base(), ref, depth: 2 });
-    } catch (e) {
-      if (isNotFound(e)) return null;
-      throw e;
-    }
+    return this.refs.resolve(ref, 2);
   }
 
   async deleteRef(ref: string): Promise<void> {
@@ -384,11 +377,11 @@ export class GitRepo {
   }
 
   async listBranches(): Promise<string[]> {
-    return git.listBranches({ ...this.base() });
+    return this.refs.list('refs/heads');
   }
 
   async listTags(): Promise<string[]> {
-    return git.listTags({ ...this.base() });
+    return this.refs.list('refs/tags');
   }
 
   async writeAnnotatedTag(name: string, commit: string, message: string, tagger: Person): Promise<string> {
@@ -405,6 +398,12 @@ export class GitRepo {
   }
 
   async expandOid(prefix: string): Promise<string | null> {
+    const matches = this.objects.expand(prefix);
+    if (matches !== undefined) {
+      if (matches.length > 1) throw new FvError('UNKNOWN_REF', `abbreviated id ${prefix} is ambiguous`, { hint: 'use more digits' });
+      return matches[0] ?? null;
+    }
+    // A pack this reader cannot index: isomorphic-git can.
     try {
       return await git.expandOid({ ...this.base(), oid: prefix });
     } catch (e) {

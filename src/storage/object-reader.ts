@@ -39,6 +39,26 @@ export class ObjectReader {
     return obj;
   }
 
+  /**
+   * Every object id starting with `prefix` (at least two lower-case hex
+   * digits), loose or packed; undefined when a pack without a usable index
+   * means the answer could be incomplete.
+   */
+  expand(prefix: string): string[] | undefined {
+    if (prefix.length < 2) throw new Error('an abbreviated id needs at least two digits');
+    if (!this.complete) return undefined;
+    const found = new Set(this.packs.withPrefix(prefix));
+    const dir = prefix.slice(0, 2);
+    let names: string[] = [];
+    try {
+      names = fs.readdirSync(path.join(this.objectsDir, dir));
+    } catch {
+      // No loose objects under this prefix.
+    }
+    for (const name of names) if ((dir + name).startsWith(prefix) && name.length === 38) found.add(dir + name);
+    return [...found];
+  }
+
   has(oid: string): boolean {
     return fs.existsSync(this.loosePath(oid)) || this.packs.has(oid);
   }

@@ -87,6 +87,19 @@ export class PackIndex {
     return undefined;
   }
 
+  /** Ids (hex) of the objects in this pack that start with `prefix` (at least two lower-case hex digits). */
+  withPrefix(prefix: string): string[] {
+    // The fan-out table bounds the search to the ids sharing the first byte.
+    const first = parseInt(prefix.slice(0, 2), 16);
+    const end = this.buf.readUInt32BE(8 + first * 4);
+    const found: string[] = [];
+    for (let i = first === 0 ? 0 : this.buf.readUInt32BE(8 + (first - 1) * 4); i < end; i++) {
+      const hex = this.oidAt(i).toString('hex');
+      if (hex.startsWith(prefix)) found.push(hex);
+    }
+    return found;
+  }
+
   /** Where the entry at `offset` ends: the next entry's offset, or the pack's trailing checksum. */
   endOf(offset: number, packSize: number): number {
     if (this.sorted === undefined) {
@@ -213,6 +226,12 @@ export class PackReader {
   has(oid: string): boolean {
     this.refresh();
     return this.locate(Buffer.from(oid, 'hex')) !== undefined;
+  }
+
+  /** Ids in the indexed packs that start with `prefix` (lower-case hex). */
+  withPrefix(prefix: string): string[] {
+    this.refresh();
+    return this.packs.flatMap((p) => p.index.withPrefix(prefix));
   }
 
   /** The object, or undefined when no indexed pack holds it. */

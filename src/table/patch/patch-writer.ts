@@ -39,7 +39,18 @@ export interface PatchLimits {
 /** Base chunks read ahead of the one being compared, so reading overlaps decoding and hashing. */
 const READ_AHEAD = 8;
 
-const DEFAULT_LIMITS: PatchLimits = { maxFraction: MAX_PATCH_FRACTION, minBaseRows: MIN_PATCH_BASE_ROWS };
+/**
+ * FV_PATCH_MAX_FRACTION overrides MAX_PATCH_FRACTION (0: never write a
+ * patch). A tuning knob for benchmarks and tests that need versions stored
+ * as whole chunk sets; anything that is not a fraction in [0, 1] is ignored.
+ */
+function maxPatchFraction(): number {
+  const raw = process.env.FV_PATCH_MAX_FRACTION;
+  const v = raw ? Number(raw) : NaN;
+  return v >= 0 && v <= 1 ? v : MAX_PATCH_FRACTION;
+}
+
+const DEFAULT_LIMITS: PatchLimits = { maxFraction: maxPatchFraction(), minBaseRows: MIN_PATCH_BASE_ROWS };
 
 /** Positions (in sorted order) of new rows to upsert, and key tuples of base rows to delete. */
 interface Change {
