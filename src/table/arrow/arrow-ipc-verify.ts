@@ -48,10 +48,10 @@ const MESSAGE_RECORD_BATCH = 3;
 const TYPE_UNION = 14; // flatbuffer Type union tag of Arrow's Union type (has a typeIds vector)
 const MAX_FIELD_DEPTH = 64;
 
-interface FbTable { pos: number; vtable: number; vtableSize: number; tableSize: number }
+export interface FbTable { pos: number; vtable: number; vtableSize: number; tableSize: number }
 
-/** Bounds-checked reads of a flatbuffer (little-endian, offsets relative to `buf`). */
-class FbReader {
+/** Bounds-checked reads of a flatbuffer (little-endian, offsets relative to `buf`); chunk-columns.ts reads verified metadata with it too. */
+export class FbReader {
   private readonly view: DataView;
   readonly size: number;
 
