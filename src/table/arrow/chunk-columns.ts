@@ -40,18 +40,16 @@ function varColumnSound(d: arrow.Data, n: number, text: boolean): boolean {
 
 function columnSound(field: Field, d: arrow.Data, n: number): boolean {
   if (d.length !== n || d.offset !== 0) return false;
-  if (d.nullCount > 0 && !((d.nullBitmap as Uint8Array | undefined)?.length! * 8 >= n)) return false;
+  const bitmap = d.nullBitmap as Uint8Array | undefined;
+  if (d.nullCount > 0 && (bitmap === undefined || bitmap.length * 8 < n)) return false;
   switch (field.type.kind) {
     case 'bool':
       return (d.values as Uint8Array).length * 8 >= n;
     case 'utf8':
     case 'binary':
       return varColumnSound(d, n, field.type.kind === 'utf8');
-    case 'large_utf8':
-      return false; // 64-bit offsets: rare; the general decoder handles them
-    default: {
+    default:
       return (d.values as ArrayLike<number>).length >= n * (field.type.kind === 'decimal' ? 4 : 1);
-    }
   }
 }
 

@@ -161,10 +161,6 @@ export class ColumnarTableBuilder {
     this.columns = fields.map((f) => new ColumnAppender(f, total));
   }
 
-  get rowCount(): number {
-    return this.rows;
-  }
-
   /** Appends a chunk: one arrow.Data of each field's canonical Arrow type (as columnarFromTableData or an fv chunk gives). */
   append(columns: arrow.Data[], n: number): void {
     if (this.rows + n > this.total) throw new RangeError(`more rows than the ${this.total} expected`);
