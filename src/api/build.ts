@@ -15,13 +15,13 @@ import * as path from 'node:path';
 import { tableFromIPC } from 'apache-arrow';
 import type { Table } from 'apache-arrow';
 import { FvError, fromIoError } from '../errors/FvError.js';
-import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
+import { encodeColumnarIpc } from '../table/arrow/gather-column.js';
 import { loadDefinitions } from '../features/definitions.js';
 import type { BuildFormat } from '../features/build.js';
 import { BUILD_FORMATS, computeTrainingSet, encodeTrainingSet, sha256Hex } from '../features/build.js';
 import type { Json } from '../table/canonical-json.js';
 import { canonicalJson } from '../table/canonical-json.js';
-import type { TableData } from '../table/table-data.js';
+import type { ColumnarTable } from '../table/arrow/typed-columns.js';
 import type { RepoContext } from './context.js';
 
 /** Version of the lock file format (the `fv_format` field). */
@@ -51,7 +51,8 @@ export interface BuildResult {
   lock: BuildLock;
   /** The output file's bytes. */
   bytes: Uint8Array;
-  data: TableData;
+  /** The training set as canonical typed columns. */
+  data: ColumnarTable;
   /** Set when building from HEAD while the working state has uncommitted changes. */
   warning?: string;
 }
@@ -123,7 +124,7 @@ export async function buildTrainingSet(ctx: RepoContext, name: string, opts: Bui
 
 /** The same result as an Arrow Table (decoded from the Arrow IPC bytes of the build). */
 export function arrowTable(r: BuildResult): Table {
-  return tableFromIPC(r.lock.output.format === 'arrow' ? r.bytes : encodeArrowIpc(r.data, { format: 'file' }));
+  return tableFromIPC(r.lock.output.format === 'arrow' ? r.bytes : encodeColumnarIpc(r.data, 'file'));
 }
 
 /** A file name recorded in a lock: a plain base name, never a path. */

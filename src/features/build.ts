@@ -7,12 +7,13 @@ import { createHash } from 'node:crypto';
 import type { RepoContext } from '../api/context.js';
 import { FvError } from '../errors/FvError.js';
 import { isIntegerKind, typeToString } from '../table/types.js';
-import { encodeArrowIpc } from '../table/arrow/arrow-codec.js';
-import type { TableData } from '../table/table-data.js';
+import { encodeColumnarIpc } from '../table/arrow/gather-column.js';
+import type { ColumnarTable } from '../table/arrow/typed-columns.js';
+import { bitAt, nullBitmapOf, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
 import { csvLines } from '../table/formats/write-output.js';
 import type { LoadedDefinitions } from './definitions.js';
 import type { PitColumn, PitSource } from './pit-join.js';
-import { pointInTimeJoin } from './pit-join.js';
+import { pointInTimeJoinColumnar } from './pit-join.js';
 import { readTableForBuild } from './read-inputs.js';
 
 export const BUILD_FORMATS = ['arrow', 'parquet', 'csv'] as const;
@@ -23,7 +24,8 @@ export function sha256Hex(bytes: Uint8Array | string): string {
 }
 
 export interface TrainingSetData {
-  data: TableData;
+  /** Canonical columns (gather-column.ts), ready to encode. */
+  data: ColumnarTable;
   /** Input table name -> its content hash at the commit (sorted by name when serialised). */
   tables: Map<string, string>;
 }
@@ -40,8 +42,8 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     });
   }
   const tableHashes = new Map<string, string>();
-  const tableData = new Map<string, TableData>();
-  const readTable = async (table: string, why: string): Promise<TableData> => {
+  const tableData = new Map<string, ColumnarTable>();
+  const readTable = async (table: string, why: string): Promise<ColumnarTable> => {
     let d = tableData.get(table);
     if (d) return d;
     const oid = loaded.tables.get(table);
@@ -57,7 +59,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
   const spine = await readTable(spineSrc.table, `spine "${ts.spine}"`);
   checkEventTimes(file, ts.spine, spineSrc.event_time, spineSrc.table, spine);
   const spineKeys = spineSrc.entities.flatMap((e) => defs.entities.get(e)!.keys);
-  const sources: PitSource[] = [];
+  const sources: PitSource<ColumnarTable>[] = [];
   const sourceIndex = new Map<string, number>();
   const sourceOf = async (srcName: string, why: string): Promise<number> => {
     let i = sourceIndex.get(srcName);
@@ -80,7 +82,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     const fd = defs.features.get(f)!;
     columns.push({ name: f, source: await sourceOf(fd.source, `feature "${f}"`), column: fd.column, ttlNanos: fd.ttl?.nanos ?? null });
   }
-  const data = pointInTimeJoin({ spine, spineName: spineSrc.table, spineKeys, spineTime: spineSrc.event_time, sources, columns, asOf: ts.as_of });
+  const data = pointInTimeJoinColumnar({ spine, spineName: spineSrc.table, spineKeys, spineTime: spineSrc.event_time, sources, columns, asOf: ts.as_of });
   return { data, tables: tableHashes };
 }
 
@@ -90,7 +92,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
  * and a text column usually means times that did not parse on import. Both
  * are errors naming the definition that declares the column.
  */
-function checkEventTimes(file: string, source: string, column: string, table: string, data: TableData): void {
+function checkEventTimes(file: string, source: string, column: string, table: string, data: ColumnarTable): void {
   const where = `${file}: sources.${source}.event_time`;
   const i = data.fields.findIndex((f) => f.name === column);
   if (i < 0) throw new FvError('BAD_DEFINITIONS', `${where}: no column "${column}" in table ${table}`, { hint: `columns: ${data.fields.map((f) => f.name).join(', ')}` });
@@ -101,15 +103,11 @@ function checkEventTimes(file: string, source: string, column: string, table: st
     });
   }
   const col = data.columns[i]!;
-  let nulls = 0;
-  let first = -1;
-  for (let r = 0; r < data.rowCount; r++) {
-    if (col[r] === null) {
-      if (first < 0) first = r;
-      nulls++;
-    }
-  }
+  const nulls = col.nullCount;
   if (nulls > 0) {
+    const bitmap = nullBitmapOf(col)!;
+    let first = 0;
+    while (bitAt(bitmap, col.offset + first)) first++;
     throw new FvError('BAD_INPUT', `${where}: column "${column}" of table ${table} has ${nulls} null value${nulls === 1 ? '' : 's'} (first at stored row ${first + 1}); every row needs an event time`, {
       hint: 'fill or drop those rows and commit, then build again',
     });
@@ -117,8 +115,8 @@ function checkEventTimes(file: string, source: string, column: string, table: st
 }
 
 /** The output file's bytes: Arrow IPC file (canonical), Parquet (pinned writer settings) or CSV. Same data => same bytes. */
-export async function encodeTrainingSet(t: TableData, format: BuildFormat): Promise<Uint8Array> {
-  if (format === 'arrow') return encodeArrowIpc(t, { format: 'file' });
-  if (format === 'parquet') return (await import('../table/formats/parquet.js')).writeParquet(t);
-  return new TextEncoder().encode(csvLines(t, ',', true));
+export async function encodeTrainingSet(t: ColumnarTable, format: BuildFormat): Promise<Uint8Array> {
+  if (format === 'arrow') return encodeColumnarIpc(t, 'file');
+  if (format === 'parquet') return (await import('../table/formats/parquet.js')).writeParquetColumnar(t);
+  return new TextEncoder().encode(csvLines(tableDataFromColumnar(t), ',', true));
 }

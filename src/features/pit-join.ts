@@ -10,7 +10,7 @@
  * sorts last by its values in column order. No match gives null. Spine rows
  * are never dropped, merged or duplicated; output order is the spine's order.
  *
- * Algorithm (sort-merge, never a nested loop over all rows), per source:
+ * Algorithm (sort, then binary search; never a nested loop over all rows), per source:
  *   1. drop source rows that can never match (a null key or event time; a
  *      null created time when created_cutoff is on) and sort the rest by
  *      (keys, event time, created time, values in column order): a row's
@@ -20,11 +20,19 @@
  *      eligible: t (t + 1 when exclusive; times are integers in a common
  *      unit), or max(that, created) with created_cutoff. Eligibility only
  *      grows with T, and the TTL only bounds the chosen row's t;
- *   3. sort the spine rows by (keys, T) and sweep both lists together: per
- *      key, activate source rows in activation order while activation <= T,
- *      keeping the greatest rank seen. That row is the answer for T; the TTL
- *      then keeps or nulls it per feature.
- * Cost: O((n + m) log(n + m)) for sorting, then linear.
+ *   3. per key group, in activation order, the greatest rank activated so
+ *      far (a running maximum). For each spine row, binary search its key's
+ *      group, then the last row activated by T: its running maximum is the
+ *      answer for T; the TTL then keeps or nulls it per feature. The spine
+ *      is never sorted, and the output is in its order by construction.
+ * Cost: O(m log m) for sorting the source (skipped when it is stored in
+ * rank order, as a feature log keyed by (entity, time) is), O(n log m) for
+ * the lookups.
+ *
+ * The join works on typed columns (typed-columns.ts): keys and times are
+ * compared as exact float64 views where every value has one (no BigInt per
+ * row), and as JS values (compareValues) otherwise. Output columns are
+ * gathered as Arrow buffers (gather-column.ts), never as a value per cell.
  *
  * Times: timestamps (any unit, any zone: values are UTC counts) and dates
  * are compared in the finest unit present; integers compare as integers.
@@ -33,16 +41,26 @@
  * the same family on both sides (all integer widths match each other;
  * timestamps compare as instants).
  */
+import type * as arrow from 'apache-arrow';
 import { FvError } from '../errors/FvError.js';
+import { gatherColumn } from '../table/arrow/gather-column.js';
+import type { ColumnarTable } from '../table/arrow/typed-columns.js';
+import { bitAt, columnarFromTableData, columnValues, exactNumbers, nullBitmapOf, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
 import type { TableData } from '../table/table-data.js';
 import type { Field, FvType, TimeUnit, Value } from '../table/types.js';
 import { isIntegerKind, typeToString } from '../table/types.js';
 import { compareValues } from '../table/values.js';
 
-export interface PitSource {
+/** The tables of a join: TableData for the library's pure function, typed columns inside fv build. */
+interface JoinTable {
+  fields: Field[];
+  rowCount: number;
+}
+
+export interface PitSource<T extends JoinTable = TableData> {
   /** A name for messages (the table name). */
   name: string;
-  data: TableData;
+  data: T;
   /** Entity key columns to join on (present in the spine too). */
   keys: string[];
   eventTime: string;
@@ -59,13 +77,13 @@ export interface PitColumn {
   ttlNanos: bigint | null;
 }
 
-export interface PitSpec {
-  spine: TableData;
+export interface PitSpec<T extends JoinTable = TableData> {
+  spine: T;
   spineName: string;
   /** The spine's entity key columns, in output order. */
   spineKeys: string[];
   spineTime: string;
-  sources: PitSource[];
+  sources: PitSource<T>[];
   /** Label (if any) first, then the features, in output order. */
   columns: PitColumn[];
   asOf: { inclusive: boolean; created_cutoff: boolean };
@@ -73,7 +91,7 @@ export interface PitSpec {
 
 const UNIT_NANOS: Record<TimeUnit | 'day', bigint> = { s: 1000000000n, ms: 1000000n, us: 1000n, ns: 1n, day: 86400000000000n };
 
-function fieldIndex(t: TableData, name: string, where: string): number {
+function fieldIndex(t: JoinTable, name: string, where: string): number {
   const i = t.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new FvError('UNKNOWN_COLUMN', `${where}: no column "${name}"`, { hint: `columns: ${t.fields.map((f) => f.name).join(', ')}` });
   return i;
@@ -91,22 +109,7 @@ function unitOf(t: FvType): TimeUnit | 'day' | null {
   return t.kind === 'timestamp' ? t.unit : t.kind === 'date32' ? 'day' : null;
 }
 
-/** Time values as bigints in the common unit (null stays null). */
-function normTimes(col: Value[], type: FvType, commonNanos: bigint): (bigint | null)[] {
-  const u = unitOf(type);
-  const factor = u === null ? 1n : UNIT_NANOS[u] / commonNanos;
-  const out: (bigint | null)[] = new Array(col.length);
-  for (let r = 0; r < col.length; r++) {
-    const v = col[r];
-    if (v === null || v === undefined) out[r] = null;
-    // Multiplying by 1n would allocate a new BigInt per row for nothing.
-    else if (typeof v === 'bigint') out[r] = factor === 1n ? v : v * factor;
-    else out[r] = BigInt(v as number) * factor;
-  }
-  return out;
-}
-
-/** Key comparison family of a type: values of one family are comparable after normKey. */
+/** Key comparison family of a type: values of one family are comparable after normalisation. */
 function keyFamily(t: FvType): string {
   if (isIntegerKind(t)) return 'integer';
   switch (t.kind) {
@@ -123,16 +126,59 @@ function keyFamily(t: FvType): string {
   }
 }
 
-function normKeys(col: Value[], type: FvType): Value[] {
-  if (isIntegerKind(type) && type.kind !== 'int64' && type.kind !== 'uint64') return col.map((v) => (v === null ? null : BigInt(v as number)));
-  if (type.kind === 'timestamp') {
-    const f = UNIT_NANOS[type.unit];
-    return col.map((v) => (v === null ? null : (v as bigint) * f));
+/**
+ * One column as the join compares it: `fast` holds exact float64s (null as
+ * -Infinity, sorting first as compareValues puts null) when every value has
+ * one; otherwise `values()` gives normalised JS values, made on first use
+ * only. Both orders agree, so either side of a comparison may use either.
+ */
+class Comparable {
+  readonly fast: Float64Array | null;
+  private readonly nulls: Uint8Array | null;
+  private normalised: Value[] | null = null;
+
+  /** `scale`: multiplier into the common unit (BigInt for values(), its number for the fast view). */
+  constructor(
+    private readonly field: Field,
+    private readonly data: arrow.Data,
+    private readonly scale: bigint,
+  ) {
+    this.fast = exactNumbers(field, data, Number(scale));
+    this.nulls = nullBitmapOf(data);
   }
-  return col;
+
+  get hasNulls(): boolean {
+    return this.nulls !== null;
+  }
+
+  isNull(r: number): boolean {
+    return this.nulls !== null && !bitAt(this.nulls, this.data.offset + r);
+  }
+
+  /** Integers (any width) and timestamps as BigInts in the common unit, other values as they are. */
+  values(): Value[] {
+    if (this.normalised === null) {
+      const t = this.field.type;
+      const raw = columnValues(this.field, this.data);
+      const integral = isIntegerKind(t) || t.kind === 'timestamp' || t.kind === 'date32';
+      const scale = this.scale;
+      this.normalised = integral ? raw.map((v) => (v === null ? null : scale === 1n ? BigInt(v as number | bigint) : BigInt(v as number | bigint) * scale)) : raw;
+    }
+    return this.normalised;
+  }
 }
 
-function cmpBig(a: bigint, b: bigint): number {
+function keyComparable(f: Field, d: arrow.Data): Comparable {
+  // Timestamps as keys compare as instants: in nanoseconds.
+  return new Comparable(f, d, f.type.kind === 'timestamp' ? UNIT_NANOS[f.type.unit] : 1n);
+}
+
+function timeComparable(f: Field, d: arrow.Data, commonNanos: bigint): Comparable {
+  const u = unitOf(f.type);
+  return new Comparable(f, d, u === null ? 1n : UNIT_NANOS[u] / commonNanos);
+}
+
+function cmpNum(a: number, b: number): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
@@ -141,29 +187,33 @@ function cmpMixed(a: number | bigint, b: number | bigint): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-function cmpNum(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
+/** Row a of `x` against row b of `y`: float64 when both sides have exact views, else by value. */
+function compareAt(x: Comparable, a: number, y: Comparable, b: number): number {
+  const fx = x.fast;
+  const fy = y.fast;
+  if (fx !== null && fy !== null) return cmpNum(fx[a]!, fy[b]!);
+  return compareValues(x.values()[a]!, y.values()[b]!);
 }
 
-/**
- * The column as float64 when every value is null or an integer within
- * +-2^53 (null becomes -Infinity, sorting first as compareValues does), so
- * sorting compares plain numbers; null when that would not be exact.
- */
-function fastView(col: readonly Value[]): Float64Array | null {
-  const out = new Float64Array(col.length);
-  for (let r = 0; r < col.length; r++) {
-    const v = col[r];
-    if (v === null || v === undefined) out[r] = -Infinity;
-    else if (typeof v === 'bigint') {
-      if (v > 9007199254740991n || v < -9007199254740991n) return null;
-      out[r] = Number(v);
-    } else if (typeof v === 'number') {
-      if (!Number.isSafeInteger(v) || Object.is(v, -0)) return null;
-      out[r] = v;
-    } else return null;
+function compareKeys(xs: Comparable[], a: number, ys: Comparable[], b: number): number {
+  for (let i = 0; i < xs.length; i++) {
+    const c = compareAt(xs[i]!, a, ys[i]!, b);
+    if (c !== 0) return c;
   }
-  return out;
+  return 0;
+}
+
+/** Rows 0..n-1 without a null in any of `cols` (all of them, without a per-row check, when no column has a null). */
+function rowsWithoutNulls(cols: Comparable[], n: number): Int32Array {
+  const rows = new Int32Array(n);
+  const nullable = cols.filter((c) => c.hasNulls);
+  let m = 0;
+  for (let r = 0; r < n; r++) {
+    let skip = false;
+    for (let i = 0; i < nullable.length && !skip; i++) skip = nullable[i]!.isNull(r);
+    if (!skip) rows[m++] = r;
+  }
+  return rows.subarray(0, m);
 }
 
 /**
@@ -172,43 +222,57 @@ function fastView(col: readonly Value[]): Float64Array | null {
  * need the full value comparison, so they answer false). False whenever a
  * view is missing (values not exactly representable).
  */
-function strictlyAscending(rows: readonly number[], keys: (Float64Array | null)[], time: Float64Array | null, created: Float64Array | null, hasCreated: boolean): boolean {
-  if (time === null || keys.some((k) => k === null) || (hasCreated && created === null)) return false;
-  const ks = keys as Float64Array[];
+function strictlyAscending(rows: Int32Array, keys: Comparable[], time: Comparable, created: Comparable | null): boolean {
+  const views = [...keys, time, ...(created === null ? [] : [created])].map((c) => c.fast);
+  if (views.some((v) => v === null)) return false;
+  const vs = views as Float64Array[];
   for (let p = 1; p < rows.length; p++) {
     const a = rows[p - 1]!;
     const b = rows[p]!;
     let c = 0;
-    for (let i = 0; i < ks.length && c === 0; i++) c = cmpNum(ks[i]![a]!, ks[i]![b]!);
-    if (c === 0) c = cmpNum(time[a]!, time[b]!);
-    if (c === 0 && hasCreated) c = cmpNum(created![a]!, created![b]!);
+    for (let i = 0; i < vs.length && c === 0; i++) c = cmpNum(vs[i]![a]!, vs[i]![b]!);
     if (c >= 0) return false;
   }
   return true;
 }
 
-function anyNull(cols: Value[][], r: number): boolean {
-  for (let i = 0; i < cols.length; i++) if (cols[i]![r] === null) return true;
-  return false;
-}
-
-function cmpKeyCols(ka: Value[][], a: number, kb: Value[][], b: number): number {
-  for (let i = 0; i < ka.length; i++) {
-    const c = compareValues(ka[i]![a]!, kb[i]![b]!);
-    if (c !== 0) return c;
-  }
-  return 0;
+/** Source rows that can match, in rank order (keys, time, created, then every value in column order). */
+function rankedCandidates(d: ColumnarTable, keys: Comparable[], time: Comparable, created: Comparable | null, cutoff: boolean): Int32Array {
+  const cand = rowsWithoutNulls([time, ...keys, ...(cutoff ? [created!] : [])], d.rowCount);
+  // A source stored keyed by (entity keys, event time), as a feature log
+  // usually is, is already in rank order: skip the O(m log m) sort then.
+  if (strictlyAscending(cand, keys, time, created)) return cand;
+  const order = [...keys, time, ...(created === null ? [] : [created])];
+  let rowValues: Value[][] | null = null; // every column's values: only for exact ties
+  return cand.sort((a, b) => {
+    for (let i = 0; i < order.length; i++) {
+      const c = compareAt(order[i]!, a, order[i]!, b);
+      if (c !== 0) return c;
+    }
+    rowValues ??= tableDataFromColumnar(d).columns;
+    for (let i = 0; i < rowValues.length; i++) {
+      const c = compareValues(rowValues[i]![a]!, rowValues[i]![b]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  });
 }
 
 interface SourceMatch {
   /** Spine row -> matched source row, or -1. */
   match: Int32Array;
   /** Event times of the source rows in the common unit. */
-  times: (bigint | null)[];
+  times: Comparable;
 }
 
-/** Runs the join and returns the output table (spine keys, spine time, then `columns`). */
+/** Runs the join on TableData (the library's pure function) and returns the output table. */
 export function pointInTimeJoin(spec: PitSpec): TableData {
+  const typed: PitSpec<ColumnarTable> = { ...spec, spine: columnarFromTableData(spec.spine), sources: spec.sources.map((s) => ({ ...s, data: columnarFromTableData(s.data) })) };
+  return tableDataFromColumnar(pointInTimeJoinColumnar(typed));
+}
+
+/** Runs the join and returns the output table (spine keys, spine time, then `columns`) as canonical columns. */
+export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarTable {
   const { spine, asOf } = spec;
   const n = spine.rowCount;
   const spineTimeIdx = fieldIndex(spine, spec.spineTime, `spine ${spec.spineName}`);
@@ -232,17 +296,17 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
     const u = unitOf(f.type);
     if (u !== null && UNIT_NANOS[u] < commonNanos) commonNanos = UNIT_NANOS[u];
   }
-  const spineT = normTimes(spine.columns[spineTimeIdx]!, spineTimeField.type, commonNanos);
+  const spineT = timeComparable(spineTimeField, spine.columns[spineTimeIdx]!, commonNanos);
 
   const spineKeyIdx = new Map<string, number>();
   for (const k of spec.spineKeys) spineKeyIdx.set(k, fieldIndex(spine, k, `spine ${spec.spineName}`));
-  const spineKeyNorm = new Map<string, Value[]>();
-  const spineKeyCol = (k: string): Value[] => {
-    let c = spineKeyNorm.get(k);
+  const spineKeys = new Map<string, Comparable>();
+  const spineKeyCol = (k: string): Comparable => {
+    let c = spineKeys.get(k);
     if (!c) {
       const i = spineKeyIdx.get(k) ?? fieldIndex(spine, k, `spine ${spec.spineName}`);
-      c = normKeys(spine.columns[i]!, spine.fields[i]!.type);
-      spineKeyNorm.set(k, c);
+      c = keyComparable(spine.fields[i]!, spine.columns[i]!);
+      spineKeys.set(k, c);
     }
     return c;
   };
@@ -261,51 +325,24 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
         throw new FvError('TYPE_ERROR', `${where}: key column "${f.name}" is ${typeToString(f.type)} but the spine's is ${typeToString(sf.type)}`, { hint: 'entity key columns must have comparable types in every source' });
       }
     });
-    const srcKeys = keyIdx.map((i) => normKeys(d.columns[i]!, d.fields[i]!.type));
+    const srcKeys = keyIdx.map((i) => keyComparable(d.fields[i]!, d.columns[i]!));
     const tIdx = fieldIndex(d, s.eventTime, where);
-    const times = normTimes(d.columns[tIdx]!, d.fields[tIdx]!.type, commonNanos);
+    const times = timeComparable(d.fields[tIdx]!, d.columns[tIdx]!, commonNanos);
     const cIdx = s.createdTime === null ? -1 : fieldIndex(d, s.createdTime, where);
-    const created = cIdx < 0 ? null : normTimes(d.columns[cIdx]!, d.fields[cIdx]!.type, commonNanos);
+    const created = cIdx < 0 ? null : timeComparable(d.fields[cIdx]!, d.columns[cIdx]!, commonNanos);
     const cutoff = asOf.created_cutoff && created !== null;
+    const sk = s.keys.map((k) => spineKeyCol(k));
 
     // 1. candidate rows, ranked by (keys, t, created, values).
-    const cand: number[] = [];
-    for (let r = 0; r < d.rowCount; r++) {
-      if (times[r] === null) continue;
-      if (anyNull(srcKeys, r)) continue;
-      if (cutoff && created![r] === null) continue;
-      cand.push(r);
-    }
-    const cols = d.columns;
-    const fk = srcKeys.map(fastView);
-    const ft = fastView(times);
-    const fc = created === null ? null : fastView(created);
-    // A source stored keyed by (entity keys, event time), as a feature log
-    // usually is, is already in rank order: skip the O(m log m) sort then.
-    if (!strictlyAscending(cand, fk, ft, fc, created !== null)) cand.sort((a, b) => {
-      for (let i = 0; i < fk.length; i++) {
-        const f = fk[i];
-        const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(srcKeys[i]![a]!, srcKeys[i]![b]!);
-        if (k !== 0) return k;
-      }
-      const t = ft ? cmpNum(ft[a]!, ft[b]!) : cmpBig(times[a]!, times[b]!);
-      if (t !== 0) return t;
-      if (created !== null) {
-        const c = fc ? cmpNum(fc[a]!, fc[b]!) : compareValues(created[a]!, created[b]!);
-        if (c !== 0) return c;
-      }
-      for (let i = 0; i < cols.length; i++) {
-        const c = compareValues(cols[i]![a]!, cols[i]![b]!);
-        if (c !== 0) return c;
-      }
-      return 0;
-    });
+    const cand = rankedCandidates(d, srcKeys, times, created, cutoff);
     const m = cand.length;
-    // 2. activation times, and the sweep order (by keys, then activation).
-    // Activation times as float64 when every time involved is an exact
+
+    // 2. activation times, as float64 when every time involved is an exact
     // float64 integer (the common case: no BigInt per row), else as BigInts.
-    // Both kinds compare with < and <=, so the sweep below serves either.
-    const fst = fastView(spineT);
+    // Both kinds compare with < and <=, so the lookups below serve either.
+    const ft = times.fast;
+    const fc = created === null ? null : created.fast;
+    const fst = spineT.fast;
     const numeric = ft !== null && fst !== null && (!cutoff || fc !== null);
     const act: ArrayLike<number | bigint> = numeric ? new Float64Array(m) : new Array<bigint>(m);
     if (numeric) {
@@ -319,114 +356,157 @@ export function pointInTimeJoin(spec: PitSpec): TableData {
       }
     } else {
       const bump = asOf.inclusive ? 0n : 1n;
+      const tv = times.values() as bigint[];
+      const cv = cutoff ? (created!.values() as bigint[]) : null;
       const abig = act as bigint[];
       for (let p = 0; p < m; p++) {
         const r = cand[p]!;
-        let a = times[r]! + bump;
-        if (cutoff && created![r]! > a) a = created![r]!;
+        let a = tv[r]! + bump;
+        if (cv !== null && cv[r]! > a) a = cv[r]!;
         abig[p] = a;
       }
     }
-    const spineTimes: ArrayLike<number | bigint> = numeric ? fst : (spineT as bigint[]);
-    let sweep: Int32Array = new Int32Array(m);
-    for (let p = 0; p < m; p++) sweep[p] = p;
+    const spineTimes: ArrayLike<number | bigint> = numeric ? fst : (spineT.values() as bigint[]);
+
+    // Key groups: runs of equal keys in rank order.
+    const groupStart = keyGroups(srcKeys, cand);
+    const groups = groupStart.length - 1;
+
+    // 3. within each group: activation times in ascending order (ties keep
+    // rank order), and the greatest rank activated up to each position.
+    // Without the created-time cutoff activation follows rank within a group
+    // (t + bump grows with rank), so both are the identity and are skipped.
+    let sortedAct = act;
+    let bestUpTo: Int32Array | null = null;
     if (cutoff) {
-      // Ranks sorted by keys already; re-sort by (keys, activation), keeping rank order for equal activation.
-      const gid = new Int32Array(m);
-      for (let q = 1; q < m; q++) gid[q] = gid[q - 1]! + (cmpKeyCols(srcKeys, cand[q - 1]!, srcKeys, cand[q]!) !== 0 ? 1 : 0);
-      const arr = Array.from(sweep);
-      arr.sort((x, y) => gid[x]! - gid[y]! || cmpMixed(act[x]!, act[y]!) || x - y);
-      sweep = Int32Array.from(arr);
+      const sweep = new Int32Array(m);
+      for (let p = 0; p < m; p++) sweep[p] = p;
+      for (let g = 0; g < groups; g++) sweep.subarray(groupStart[g]!, groupStart[g + 1]!).sort((x, y) => cmpMixed(act[x]!, act[y]!) || x - y);
+      const sorted: (number | bigint)[] = new Array(m);
+      bestUpTo = new Int32Array(m);
+      for (let g = 0; g < groups; g++) {
+        let best = -1;
+        for (let p = groupStart[g]!; p < groupStart[g + 1]!; p++) {
+          sorted[p] = act[sweep[p]!]!;
+          bestUpTo[p] = best = Math.max(best, sweep[p]!);
+        }
+      }
+      sortedAct = sorted;
     }
 
-    // 3. spine rows by (keys, T), then the sweep.
-    const sk = s.keys.map((k) => spineKeyCol(k));
+    const groupVsSpine = groupKeyComparator(srcKeys, cand, groupStart, groups, sk);
     const match = new Int32Array(n).fill(-1);
-    const sp: number[] = [];
-    for (let r = 0; r < n; r++) if (spineT[r] !== null && !anyNull(sk, r)) sp.push(r);
-    const fsk = sk.map(fastView);
-    // Key comparisons of the sweep: as float64 where both sides have an exact view.
-    const srcVsSpine = (a: number, b: number): number => {
-      for (let i = 0; i < sk.length; i++) {
-        const fa = fk[i];
-        const fb = fsk[i];
-        const k = fa && fb ? cmpNum(fa[a]!, fb[b]!) : compareValues(srcKeys[i]![a]!, sk[i]![b]!);
-        if (k !== 0) return k;
+    for (const r of rowsWithoutNulls([spineT, ...sk], n)) {
+      // The first group whose key is >= the spine row's.
+      let lo = 0;
+      let hi = groups;
+      while (lo < hi) {
+        const mid = (lo + hi) >>> 1;
+        if (groupVsSpine(mid, r) < 0) lo = mid + 1;
+        else hi = mid;
       }
-      return 0;
-    };
-    const spineVsSpine = (a: number, b: number): number => {
-      for (let i = 0; i < sk.length; i++) {
-        const f = fsk[i];
-        const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(sk[i]![a]!, sk[i]![b]!);
-        if (k !== 0) return k;
-      }
-      return 0;
-    };
-    sp.sort((a, b) => {
-      for (let i = 0; i < fsk.length; i++) {
-        const f = fsk[i];
-        const k = f ? cmpNum(f[a]!, f[b]!) : compareValues(sk[i]![a]!, sk[i]![b]!);
-        if (k !== 0) return k;
-      }
-      return (fst ? cmpNum(fst[a]!, fst[b]!) : cmpBig(spineT[a]!, spineT[b]!)) || a - b;
-    });
-    let g = 0; // start of the current key group in sweep order
-    let p = 0; // next row of the group to activate
-    let best = -1;
-    let prev = -1;
-    for (const r of sp) {
-      if (prev < 0 || spineVsSpine(prev, r) !== 0) {
-        g = p;
-        while (g < m && srcVsSpine(cand[sweep[g]!]!, r) < 0) g++;
-        p = g;
-        best = -1;
-        prev = r;
-      }
+      if (lo === groups || groupVsSpine(lo, r) !== 0) continue;
+      // The last position of the group activated by T.
       const T = spineTimes[r]!;
-      while (p < m && act[sweep[p]!]! <= T && srcVsSpine(cand[sweep[p]!]!, r) === 0) {
-        if (sweep[p]! > best) best = sweep[p]!;
-        p++;
+      const first = groupStart[lo]!;
+      let a = first;
+      let b = groupStart[lo + 1]!;
+      while (a < b) {
+        const mid = (a + b) >>> 1;
+        if (sortedAct[mid]! <= T) a = mid + 1;
+        else b = mid;
       }
-      if (best >= 0) match[r] = cand[best]!;
+      if (a > first) match[r] = cand[bestUpTo === null ? a - 1 : bestUpTo[a - 1]!]!;
     }
     matches.set(si, { match, times });
   }
 
   // Output columns.
   const fields: Field[] = [];
-  const columns: Value[][] = [];
-  for (const k of spec.spineKeys) {
-    const i = spineKeyIdx.get(k)!;
-    fields.push({ name: k, type: spine.fields[i]!.type });
-    columns.push(spine.columns[i]!.slice(0, n));
-  }
-  fields.push({ name: spineTimeField.name, type: spineTimeField.type });
-  columns.push(spine.columns[spineTimeIdx]!.slice(0, n));
+  const columns: arrow.Data[] = [];
+  const fromSpine = (name: string, i: number): void => {
+    const f = { name, type: spine.fields[i]!.type };
+    fields.push(f);
+    columns.push(gatherColumn(f, spine.columns[i]!, null, n));
+  };
+  for (const k of spec.spineKeys) fromSpine(k, spineKeyIdx.get(k)!);
+  fromSpine(spineTimeField.name, spineTimeIdx);
   for (const c of spec.columns) {
     if (c.source === 'spine') {
-      const i = fieldIndex(spine, c.column, `spine ${spec.spineName}`);
-      fields.push({ name: c.name, type: spine.fields[i]!.type });
-      columns.push(spine.columns[i]!.slice(0, n));
+      fromSpine(c.name, fieldIndex(spine, c.column, `spine ${spec.spineName}`));
       continue;
     }
     const s = spec.sources[c.source]!;
     const ci = fieldIndex(s.data, c.column, `source ${s.name}`);
-    const src = s.data.columns[ci]!;
     const { match, times } = matches.get(c.source)!;
     if (c.ttlNanos !== null && family === 'int') {
       throw new FvError('TYPE_ERROR', `${c.name}: a ttl needs timestamp or date event times, but source ${s.name}'s are integers`, { hint: 'remove the ttl, or store the times as timestamps' });
     }
-    const ttl = c.ttlNanos === null ? null : c.ttlNanos / commonNanos;
-    const out: Value[] = new Array(n);
-    for (let r = 0; r < n; r++) {
-      const j = match[r]!;
-      if (j < 0) out[r] = null;
-      else if (ttl !== null && times[j]! < spineT[r]! - ttl) out[r] = null;
-      else out[r] = src[j]!;
-    }
-    fields.push({ name: c.name, type: s.data.fields[ci]!.type });
-    columns.push(out);
+    const rows = c.ttlNanos === null ? match : withinTtl(match, times, spineT, c.ttlNanos / commonNanos);
+    const f = { name: c.name, type: s.data.fields[ci]!.type };
+    fields.push(f);
+    columns.push(gatherColumn(f, s.data.columns[ci]!, rows, n));
   }
   return { fields, columns, rowCount: n };
+}
+
+/** Start positions in `cand` of each run of equal keys, then cand.length. */
+function keyGroups(keys: Comparable[], cand: Int32Array): Int32Array {
+  const m = cand.length;
+  const starts = new Int32Array(m + 1);
+  let groups = 0;
+  const single = keys.length === 1 ? keys[0]!.fast : null;
+  for (let p = 0; p < m; p++) {
+    const boundary = p === 0 || (single !== null ? single[cand[p - 1]!] !== single[cand[p]!] : compareKeys(keys, cand[p - 1]!, keys, cand[p]!) !== 0);
+    if (boundary) starts[groups++] = p;
+  }
+  starts[groups] = m;
+  return starts.slice(0, groups + 1);
+}
+
+/**
+ * Compares key group g (its rows in `cand` from groupStart[g]) with spine
+ * row r. With exact float64 keys on both sides the groups' keys are copied
+ * into contiguous arrays first: the binary search over them then stays in
+ * cache instead of chasing group -> row -> key through three large arrays.
+ */
+function groupKeyComparator(srcKeys: Comparable[], cand: Int32Array, groupStart: Int32Array, groups: number, spineKeys: Comparable[]): (g: number, r: number) => number {
+  const fastSpine = spineKeys.map((k) => k.fast);
+  if (srcKeys.some((k) => k.fast === null) || fastSpine.some((k) => k === null)) return (g, r) => compareKeys(srcKeys, cand[groupStart[g]!]!, spineKeys, r);
+  const groupKeys = srcKeys.map((k) => {
+    const keys = new Float64Array(groups);
+    for (let g = 0; g < groups; g++) keys[g] = k.fast![cand[groupStart[g]!]!]!;
+    return keys;
+  });
+  const spine = fastSpine as Float64Array[];
+  if (groupKeys.length === 1) {
+    const gk = groupKeys[0]!;
+    const sk = spine[0]!;
+    return (g, r) => cmpNum(gk[g]!, sk[r]!);
+  }
+  return (g, r) => {
+    for (let i = 0; i < groupKeys.length; i++) {
+      const c = cmpNum(groupKeys[i]![g]!, spine[i]![r]!);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+}
+
+/** `match` with the matches older than `ttl` (t < T - ttl, in the common unit) replaced by -1. */
+function withinTtl(match: Int32Array, times: Comparable, spineT: Comparable, ttl: bigint): Int32Array {
+  const out = new Int32Array(match.length);
+  const ft = times.fast;
+  const fst = spineT.fast;
+  // T - t of two exact float64 integers is exact up to 2^53 and rounds
+  // monotonically beyond, so comparing it with a safe-integer ttl is exact.
+  const fastTtl = ft !== null && fst !== null && ttl <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(ttl) : null;
+  const tv = fastTtl === null ? (times.values() as bigint[]) : null;
+  const sv = fastTtl === null ? (spineT.values() as bigint[]) : null;
+  for (let r = 0; r < match.length; r++) {
+    const j = match[r]!;
+    const stale = j >= 0 && (fastTtl !== null ? fst![r]! - ft![j]! > fastTtl : tv![j]! < sv![r]! - ttl);
+    out[r] = stale ? -1 : j;
+  }
+  return out;
 }

@@ -17,9 +17,14 @@ import { sameType } from './types.js';
 
 /** One stored chunk, checked against the fields it must have. */
 export async function readChunkAs(store: BlobStore, fields: Field[], c: ChunkRef): Promise<TableData> {
+  return decodeChunkAs(await store.readBlob(c.oid), fields, c);
+}
+
+/** The bytes of chunk `c` decoded and checked against the fields it must have. */
+export async function decodeChunkAs(bytes: Uint8Array, fields: Field[], c: ChunkRef): Promise<TableData> {
   // Loaded on the first chunk decoded: commands that only compare chunk ids (status, checkout) never load apache-arrow.
   const { decodeArrowIpc } = await import('./arrow/arrow-codec.js');
-  const data = decodeArrowIpc(await store.readBlob(c.oid), `chunk ${c.oid}`);
+  const data = decodeArrowIpc(bytes, `chunk ${c.oid}`);
   if (data.rowCount !== c.rows || data.fields.length !== fields.length || data.fields.some((f, i) => f.name !== fields[i]!.name || !sameType(f.type, fields[i]!.type))) {
     throw new FvError('CORRUPT', `chunk ${c.oid} does not match its manifest`, { hint: 'run `git fsck --full` to check the repository' });
   }

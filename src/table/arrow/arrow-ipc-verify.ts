@@ -48,10 +48,10 @@ const MESSAGE_RECORD_BATCH = 3;
 const TYPE_UNION = 14; // flatbuffer Type union tag of Arrow's Union type (has a typeIds vector)
 const MAX_FIELD_DEPTH = 64;
 
-interface FbTable { pos: number; vtable: number; vtableSize: number; tableSize: number }
+export interface FbTable { pos: number; vtable: number; vtableSize: number; tableSize: number }
 
-/** Bounds-checked reads of a flatbuffer (little-endian, offsets relative to `buf`). */
-class FbReader {
+/** Bounds-checked reads of a flatbuffer (little-endian, offsets relative to `buf`); chunk-columns.ts reads verified metadata with it too. */
+export class FbReader {
   private readonly view: DataView;
   readonly size: number;
 
@@ -69,10 +69,18 @@ class FbReader {
   u16(pos: number): number { return this.view.getUint16(this.at(pos, 2), true); }
   i32(pos: number): number { return this.view.getInt32(this.at(pos, 4), true); }
   u32(pos: number): number { return this.view.getUint32(this.at(pos, 4), true); }
-  /** An int64 as a number; values beyond 2^53 are returned as Infinity so range checks fail. */
+  /**
+   * An int64 as a number; values beyond +-(2^53 - 1) are returned as
+   * +-Infinity so range checks fail. Read as two 32-bit words: a BigInt per
+   * call made this a visible cost of reading thousands of chunks.
+   */
   i64(pos: number): number {
-    const v = this.view.getBigInt64(this.at(pos, 8), true);
-    return v > BigInt(Number.MAX_SAFE_INTEGER) || v < -BigInt(Number.MAX_SAFE_INTEGER) ? (v < 0n ? -Infinity : Infinity) : Number(v);
+    const at = this.at(pos, 8);
+    const hi = this.view.getInt32(at + 4, true);
+    if (hi >= 0x200000) return Infinity;
+    if (hi < -0x200000) return -Infinity;
+    const v = hi * 4294967296 + this.view.getUint32(at, true);
+    return v > Number.MAX_SAFE_INTEGER ? Infinity : v < -Number.MAX_SAFE_INTEGER ? -Infinity : v;
   }
 
   table(pos: number): FbTable {

@@ -17,8 +17,14 @@
  */
 import { createRequire } from 'node:module';
 import { FvError, isFvError } from '../../errors/FvError.js';
-import { decodeArrowIpc, encodeArrowIpc } from '../arrow/arrow-codec.js';
+import * as arrow from 'apache-arrow';
+import { decodeArrowIpc } from '../arrow/arrow-codec.js';
+import { encodeColumnarIpc } from '../arrow/gather-column.js';
+import type { ColumnarTable } from '../arrow/typed-columns.js';
+import { columnarFromTableData } from '../arrow/typed-columns.js';
+import { fvTypeToArrow } from '../arrow/arrow-types.js';
 import type { TableData } from '../table-data.js';
+import { typeToString } from '../types.js';
 
 type ParquetWasm = typeof import('parquet-wasm');
 
@@ -105,8 +111,13 @@ export async function readParquet(bytes: Uint8Array, fileName: string): Promise<
  * created_by (which would otherwise embed the parquet-rs version).
  */
 export async function writeParquet(t: TableData): Promise<Uint8Array> {
+  return writeParquetColumnar(columnarFromTableData(t));
+}
+
+/** writeParquet of canonical typed columns (gather-column.ts), as fv build produces them. */
+export async function writeParquetColumnar(t: ColumnarTable): Promise<Uint8Array> {
   const seconds = t.fields.filter((f) => f.type.kind === 'timestamp' && f.type.unit === 's').map((f) => f.name);
-  const ipc = encodeArrowIpc(seconds.length > 0 ? secondsToMillis(t) : t, { format: 'stream' });
+  const ipc = encodeColumnarIpc(seconds.length > 0 ? secondsToMillis(t) : t, 'stream');
   try {
     return withParquet((pq) => {
       // Builder methods consume the builder (wasm ownership): always keep the returned one.
@@ -131,9 +142,22 @@ export async function writeParquet(t: TableData): Promise<Uint8Array> {
 /** Key-value metadata naming the columns that were timestamp[s] before being written as milliseconds. */
 const SECONDS_KEY = 'fv.seconds';
 
-function secondsToMillis(t: TableData): TableData {
+/** timestamp[s] columns as timestamp[ms] (zero under nulls stays zero, so the column stays canonical). */
+function secondsToMillis(t: ColumnarTable): ColumnarTable {
   const fields = t.fields.map((f) => (f.type.kind === 'timestamp' && f.type.unit === 's' ? { name: f.name, type: { ...f.type, unit: 'ms' as const } } : f));
-  const columns = t.columns.map((col, i) => (fields[i] === t.fields[i] ? col : col.map((v) => (v === null ? null : (v as bigint) * 1000n))));
+  const columns = t.columns.map((d, i) => {
+    const f = fields[i]!;
+    if (f === t.fields[i] || f.type.kind !== 'timestamp') return d;
+    const secs = d.values as BigInt64Array;
+    const millis = new BigInt64Array(d.length);
+    for (let r = 0; r < d.length; r++) {
+      const v = secs[r]! * 1000n;
+      if (BigInt.asIntN(64, v) !== v) throw new FvError('TYPE_ERROR', `column "${f.name}" row ${r}: ${v}n is not a valid ${typeToString(f.type)} value`);
+      millis[r] = v;
+    }
+    const type = fvTypeToArrow(f.type) as arrow.Timestamp;
+    return arrow.makeData({ type, length: d.length, nullCount: d.nullCount, nullBitmap: d.nullCount > 0 ? d.nullBitmap : undefined, data: millis });
+  });
   return { fields, columns, rowCount: t.rowCount };
 }
 
