@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import { parseCsv, type CsvRecord } from '../../../src/table/formats/csv-parser.js';
+import { parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
 
 import { chunksOf, fromChunks, raw, split, utf8 } from './byte-input.js';
 
+/** A record as text, to compare with expectations. */
+interface CsvRecord {
+  fields: (string | null)[];
+  line: number;
+}
+
+function recordsOf(b: CsvBatch): CsvRecord[] {
+  return Array.from({ length: b.length }, (_, r) => ({ fields: b.record(r), line: b.lines[r]! }));
+}
+
 async function batches(chunks: Uint8Array[], opts: { delimiter?: number; batchSize?: number } = {}): Promise<CsvRecord[][]> {
   const out: CsvRecord[][] = [];
-  for await (const b of parseCsv(fromChunks(chunks), { delimiter: opts.delimiter ?? 44, fileName: 't.csv', batchSize: opts.batchSize })) out.push(b);
+  for await (const b of parseCsv(fromChunks(chunks), { delimiter: opts.delimiter ?? 44, fileName: 't.csv', batchSize: opts.batchSize })) out.push(recordsOf(b));
   return out;
 }
 
