@@ -137,6 +137,14 @@ export class NumberColumn implements Column {
     this.values[r] = v === null ? 0 : (v as number);
     this.length = r + 1;
   }
+  /** push() of a non-null value. */
+  pushNumber(v: number): void {
+    const r = this.length;
+    if (r >= this.values.length) this.values = grownF64(this.values, r + 1);
+    if (this.valid.bytes !== null) this.valid.mark(r, true, r);
+    this.values[r] = v;
+    this.length = r + 1;
+  }
   get(r: number): Value {
     return this.valid.has(r) ? this.values[r]! : null;
   }

@@ -30,6 +30,8 @@ const SHAPE_FLOAT = 2;
 const SHAPE_DIGITS = 4;
 /** /^-?\d+(\.\d+)?$/ */
 const SHAPE_PLAIN = 8;
+/** Has a decimal point (with SHAPE_PLAIN: a fraction part). */
+const SHAPE_POINT = 16;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
@@ -47,7 +49,7 @@ function numberShapeBytes(bytes: Uint8Array, a: number, n: number): number {
     const fracStart = ++i;
     while (i < n && isDigit(bytes[i]!)) i++;
     if (i === fracStart) return 0;
-    if (i === n) return SHAPE_PLAIN | (canonical ? SHAPE_FLOAT : 0);
+    if (i === n) return SHAPE_PLAIN | SHAPE_POINT | (canonical ? SHAPE_FLOAT : 0);
   }
   const e = bytes[i];
   if (e !== 101 && e !== 69) return 0;
@@ -190,7 +192,7 @@ function decimalParts(s: string): [string, string, number] | null {
  */
 export function floatIsExact(s: string): boolean {
   const shape = numberShape(s);
-  return fewPlainDigits(s.length, s.charCodeAt(0) === 45, s.includes('.'), shape) || floatIsExactShaped(s, shape);
+  return fewPlainDigits(s.length, s.charCodeAt(0) === 45, shape) || floatIsExactShaped(s, shape);
 }
 
 /**
@@ -198,8 +200,8 @@ export function floatIsExact(s: string): boolean {
  * digits survives a float64 round trip (DBL_DIG = 15), which covers almost
  * every real value.
  */
-function fewPlainDigits(length: number, negative: boolean, hasPoint: boolean, shape: number): boolean {
-  return length <= 17 && (shape & SHAPE_PLAIN) !== 0 && length - (negative ? 1 : 0) - (hasPoint ? 1 : 0) <= 15;
+function fewPlainDigits(length: number, negative: boolean, shape: number): boolean {
+  return length <= 17 && (shape & SHAPE_PLAIN) !== 0 && length - (negative ? 1 : 0) - ((shape & SHAPE_POINT) !== 0 ? 1 : 0) <= 15;
 }
 
 /** floatIsExact, given numberShape(s). */
@@ -216,11 +218,7 @@ function floatIsExactShaped(s: string, shape: number): boolean {
 
 /** floatIsExact for the text in bytes[a, n), given its shape (a number literal or a non-finite word: ASCII). */
 function floatBytesAreExact(bytes: Uint8Array, a: number, n: number, shape: number): boolean {
-  if (n - a <= 17 && (shape & SHAPE_PLAIN) !== 0) {
-    const point = bytes.indexOf(46, a);
-    if (fewPlainDigits(n - a, bytes[a] === 45, point >= 0 && point < n, shape)) return true;
-  }
-  return floatIsExactShaped(asciiText(bytes, a, n), shape);
+  return fewPlainDigits(n - a, bytes[a] === 45, shape) || floatIsExactShaped(asciiText(bytes, a, n), shape);
 }
 
 /** Whether the integer literal in bytes[a, n) (ASCII digits) fits int64. */

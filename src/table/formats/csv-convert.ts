@@ -153,21 +153,21 @@ function pushText(col: Column, batch: CsvBatch, f: number, t: FvType): boolean {
 }
 
 /**
- * A sink for one column: plain cells go through `fast` (a number, or NaN when
- * the string path must decide), stored by `store`; everything else through
- * convertText.
+ * Parses the text in bytes[a, b) and appends its value to the sink's column,
+ * or returns false (appending nothing) when the string path must decide.
  */
-function numericSink(col: Column, t: FvType, fast: (bytes: Uint8Array, a: number, b: number) => number, store: (v: number) => void): ColumnSink {
+type BytePush = (bytes: Uint8Array, a: number, b: number) => boolean;
+
+/**
+ * A sink for one column: plain cells go through `push`, everything else (and
+ * what `push` declines) through convertText. Parsing and storing are one call
+ * so that a double is never boxed between them.
+ */
+function byteSink(col: Column, t: FvType, push: BytePush): ColumnSink {
   return (batch, c) => {
     const { bytes, starts, ends, kinds, width } = batch;
     for (let r = 0, f = c; r < batch.length; r++, f += width) {
-      if (kinds[f] === FIELD_PLAIN) {
-        const v = fast(bytes, starts[f]!, ends[f]!);
-        if (v === v) {
-          store(v);
-          continue;
-        }
-      }
+      if (kinds[f] === FIELD_PLAIN && push(bytes, starts[f]!, ends[f]!)) continue;
       if (!pushText(col, batch, f, t)) return r;
     }
     return -1;
@@ -182,25 +182,47 @@ function numericSink(col: Column, t: FvType, fast: (bytes: Uint8Array, a: number
 function columnSink(col: Column, t: FvType): ColumnSink {
   const kind = t.kind;
   if (col instanceof BigIntColumn) {
-    const store = (v: number): void => col.pushSafeInteger(v);
-    if (kind === 'int64' || kind === 'uint64') return numericSink(col, t, (b, s, e) => parseIntegerBytes(b, s, e, kind), store);
+    if (kind === 'int64' || kind === 'uint64') {
+      return byteSink(col, t, (b, s, e) => {
+        const v = parseIntegerBytes(b, s, e, kind);
+        if (v !== v) return false;
+        col.pushSafeInteger(v);
+        return true;
+      });
+    }
     if (t.kind === 'timestamp' && (t.unit === 's' || t.unit === 'ms')) {
       const unit = t.unit;
-      return numericSink(col, t, (b, s, e) => parseTimestampBytes(b, s, e, unit), store);
+      return byteSink(col, t, (b, s, e) => {
+        const v = parseTimestampBytes(b, s, e, unit);
+        if (v !== v) return false;
+        col.pushSafeInteger(v);
+        return true;
+      });
     }
   }
   if (col instanceof NumberColumn) {
-    const store = (v: number): void => col.push(v);
-    if (kind === 'float32' || kind === 'float64') return numericSink(col, t, (b, s, e) => parseFloatBytes(b, s, e, kind), store);
-    if (kind === 'date32') return numericSink(col, t, (b, s, e) => parseDateBytes(b, s, e) ?? NaN, store);
-    return numericSink(col, t, (b, s, e) => parseIntegerBytes(b, s, e, kind), store);
+    const parse = kind === 'float32' || kind === 'float64' ? parseFloatBytes : kind === 'date32' ? parseDateOrNaN : parseIntegerBytes;
+    return byteSink(col, t, (b, s, e) => {
+      const v = parse(b, s, e, kind);
+      if (v !== v) return false;
+      col.pushNumber(v);
+      return true;
+    });
   }
-  if (col instanceof BoolColumn) return numericSink(col, t, boolBytes, (v) => col.push(v === 1));
+  if (col instanceof BoolColumn) {
+    return byteSink(col, t, (b, s, e) => {
+      const v = boolBytes(b, s, e);
+      if (v !== v) return false;
+      col.push(v === 1);
+      return true;
+    });
+  }
   if (col instanceof StringColumn) return textSink(col);
-  return (batch, c) => {
-    for (let r = 0, f = c; r < batch.length; r++, f += batch.width) if (!pushText(col, batch, f, t)) return r;
-    return -1;
-  };
+  return byteSink(col, t, () => false);
+}
+
+function parseDateOrNaN(bytes: Uint8Array, a: number, b: number): number {
+  return parseDateBytes(bytes, a, b) ?? NaN;
 }
 
 /** 1 for `true`, 0 for `false`, NaN otherwise (other spellings go through the string path). */
