@@ -15,7 +15,8 @@ import type { Field, FvType, Value } from './types.js';
 import { compareValues } from './values.js';
 
 const ENCODER = new TextEncoder();
-const DECODER = new TextDecoder();
+// ignoreBOM: a value that starts with U+FEFF keeps it (the default decoder would drop it).
+const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface Column {
   readonly type: FvType;
