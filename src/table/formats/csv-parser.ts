@@ -116,85 +116,23 @@ function classTable(delimiter: number, quoted: boolean): Uint8Array {
 
 export async function* parseCsv(source: AsyncIterable<Uint8Array>, opts: CsvParseOptions): AsyncGenerator<CsvBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8192));
-  const sc = new CsvScanner(opts.delimiter, opts.fileName);
+  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize);
   const joiner = new ChunkJoiner();
-  const out = new BatchBuilder(batchSize);
   let buf: Uint8Array = new Uint8Array(0);
   for await (const chunk of withoutBom(source)) {
     const tail = buf.subarray(sc.recStart);
-    sc.rebase();
+    sc.rebase(buf);
     buf = joiner.join(tail, chunk);
     let i = tail.length;
     while (i < buf.length) {
-      i = sc.scan(buf, i, batchSize - out.rows);
-      sc.flush(buf, out);
-      if (out.rows >= batchSize) yield out.take();
+      i = sc.scan(buf, i, batchSize - sc.rows);
+      sc.flush(buf, true);
+      if (sc.rows >= batchSize) yield sc.take();
     }
   }
-  sc.finish(buf, out); // adds at most one record, so the batch stays within batchSize
+  sc.finish(buf); // adds at most one record, so the batch stays within batchSize
   if (!sc.sawHeader) throw new FvError('BAD_INPUT', `${opts.fileName}: file is empty`);
-  if (out.rows > 0) yield out.take();
-}
-
-/** Collects flushed records into the arrays of the next CsvBatch. */
-class BatchBuilder {
-  private bytes: Uint8Array = new Uint8Array(1 << 16);
-  private used = 0;
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
-  private kinds = new Uint8Array(1024);
-  private fieldCount = 0;
-  private lines: Int32Array;
-  rows = 0;
-  width = 0;
-
-  constructor(batchSize: number) {
-    this.lines = new Int32Array(batchSize);
-  }
-
-  /**
-   * Appends the records whose bytes are buf[from, to) and whose fields are
-   * the first `count` triples (start, end, kind; positions in `buf`) of `fields`.
-   */
-  add(buf: Uint8Array, from: number, to: number, fields: Int32Array, count: number, lines: number[], width: number): void {
-    this.width = width;
-    const n = to - from;
-    if (this.used + n > this.bytes.length) this.bytes = grown(this.bytes, this.used + n);
-    this.bytes.set(buf.subarray(from, to), this.used);
-    const shift = this.used - from;
-    this.used += n;
-    const f0 = this.fieldCount;
-    if (f0 + count > this.kinds.length) {
-      const cap = Math.max(f0 + count, this.kinds.length * 2);
-      this.starts = grownTo(this.starts, cap);
-      this.ends = grownTo(this.ends, cap);
-      this.kinds = grownTo(this.kinds, cap);
-    }
-    const starts = this.starts;
-    const ends = this.ends;
-    const kinds = this.kinds;
-    for (let k = 0; k < count; k++) {
-      starts[f0 + k] = fields[3 * k]! + shift;
-      ends[f0 + k] = fields[3 * k + 1]! + shift;
-      kinds[f0 + k] = fields[3 * k + 2]!;
-    }
-    this.fieldCount = f0 + count;
-    for (const line of lines) this.lines[this.rows++] = line;
-  }
-
-  /** The batch collected so far; the builder starts a new one (same capacities, so no regrowth). */
-  take(): CsvBatch {
-    const f = this.fieldCount;
-    const b = new CsvBatch(this.bytes.subarray(0, this.used), this.starts.subarray(0, f), this.ends.subarray(0, f), this.kinds.subarray(0, f), this.lines.subarray(0, this.rows), this.rows, this.width);
-    // The batch keeps its arrays (a caller may hold several batches).
-    this.bytes = new Uint8Array(this.bytes.length);
-    this.starts = new Int32Array(this.starts.length);
-    this.ends = new Int32Array(this.ends.length);
-    this.kinds = new Uint8Array(this.kinds.length);
-    this.lines = new Int32Array(this.lines.length);
-    this.used = this.fieldCount = this.rows = 0;
-    return b;
-  }
+  if (sc.rows > 0) yield sc.take();
 }
 
 function grown(a: Uint8Array, need: number): Uint8Array {
@@ -209,6 +147,13 @@ function grownTo<T extends Uint8Array | Int32Array>(a: T, n: number): T {
   return b;
 }
 
+/**
+ * The scanner, which also builds the batches it yields. Field positions are
+ * written once, already as positions in the batch's bytes: the batch's bytes
+ * are the input bytes from the batch's first record on, copied in order
+ * (blank lines included), so a position in the buffer plus `delta` is the
+ * position in the batch.
+ */
 class CsvScanner {
   private readonly unq: Uint8Array;
   private readonly quo: Uint8Array;
@@ -224,12 +169,25 @@ class CsvScanner {
   private quotePos = 0; // the quote that (probably) closes the current field
   private quoteLine = 1; // line of the opening quote of the current field
 
-  // Complete records waiting to be flushed, followed by the fields of the
-  // current record: triples (start, end, kind) in `fields[0, fieldsUsed)`.
-  private fields = new Int32Array(3 * 1024);
+  // The batch being built. Its bytes are the input from its start up to
+  // buffer position `copiedEnd`; a buffer position p is batch position p + delta.
+  private bytes: Uint8Array = new Uint8Array(1 << 16);
+  private used = 0;
+  private delta = 0;
+  private copiedEnd = 0;
+  // Fields: those of the batch's records [0, batchFields), then those of the
+  // pending (complete, not yet flushed) records, then the current record's
+  // from curBase to fieldsUsed.
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private kinds = new Uint8Array(1024);
+  private batchFields = 0;
+  private curBase = 0;
   private fieldsUsed = 0;
-  private curBase = 0; // index in `fields` where the current record starts
-  private recLines: number[] = [];
+  /** Lines of the batch's rows, then of the pending records. */
+  private lines: Int32Array;
+  rows = 0;
+  private pending = 0;
   private pendStart = 0; // byte range of the pending records in the buffer
   private pendEnd = 0;
   private pendStartLine = 0;
@@ -241,35 +199,49 @@ class CsvScanner {
   constructor(
     delimiter: number,
     private readonly file: string,
+    batchSize: number,
   ) {
     if (!Number.isInteger(delimiter) || delimiter <= 0 || delimiter >= 0x80 || delimiter === LF || delimiter === CR || delimiter === DQUOTE) {
       throw new FvError('BAD_USAGE', `invalid CSV delimiter byte ${String(delimiter)}`);
     }
     this.unq = classTable(delimiter, false);
     this.quo = classTable(delimiter, true);
+    this.lines = new Int32Array(batchSize);
   }
 
-  /** The buffer is about to be replaced by its tail from `recStart` plus a new chunk (nothing is pending then). */
-  rebase(): void {
+  /** `buf` is about to be replaced by its tail from `recStart` plus a new chunk (nothing is pending then). */
+  rebase(buf: Uint8Array): void {
     const d = this.recStart;
-    const fields = this.fields;
-    for (let k = this.curBase; k < this.fieldsUsed; k += 3) {
-      fields[k] = fields[k]! - d;
-      fields[k + 1] = fields[k + 1]! - d;
-    }
+    this.copy(buf, d); // blank lines before the current record
+    this.copiedEnd = 0;
+    this.delta += d;
     this.fieldStart -= d;
     this.quotePos -= d;
     this.recStart = 0;
   }
 
+  /** Copies buf[copiedEnd, to) into the batch. */
+  private copy(buf: Uint8Array, to: number): void {
+    const n = to - this.copiedEnd;
+    if (n <= 0) return;
+    if (this.used + n > this.bytes.length) this.bytes = grown(this.bytes, this.used + n);
+    this.bytes.set(buf.subarray(this.copiedEnd, to), this.used);
+    this.used += n;
+    this.copiedEnd = to;
+  }
+
+  /** Adds a field of the current record; start and end are buffer positions. */
   private pushField(start: number, end: number, kind: number): void {
-    let fields = this.fields;
     const k = this.fieldsUsed;
-    if (k + 3 > fields.length) this.fields = fields = grownTo(fields, fields.length * 2);
-    fields[k] = start;
-    fields[k + 1] = end;
-    fields[k + 2] = kind;
-    this.fieldsUsed = k + 3;
+    if (k >= this.kinds.length) {
+      this.starts = grownTo(this.starts, k * 2);
+      this.ends = grownTo(this.ends, k * 2);
+      this.kinds = grownTo(this.kinds, k * 2);
+    }
+    this.starts[k] = start + this.delta;
+    this.ends[k] = end + this.delta;
+    this.kinds[k] = kind;
+    this.fieldsUsed = k + 1;
   }
 
   private pushQuoted(end: number): void {
@@ -377,7 +349,7 @@ class CsvScanner {
       this.endRecord(buf, i + 1);
       state = S_FIELD_START;
       i++;
-      if (this.recLines.length >= limit) break;
+      if (this.pending >= limit) break;
     }
 
     this.state = state;
@@ -386,13 +358,13 @@ class CsvScanner {
   }
 
   /** Called at end of input: completes the last record (a final line without newline). */
-  finish(buf: Uint8Array, out: BatchBuilder): void {
+  finish(buf: Uint8Array): void {
     const n = buf.length;
     switch (this.state) {
       case S_FIELD_START:
         // Nothing after the last LF, or a record ending in a delimiter (empty last field).
         if (this.fieldsUsed === this.curBase) {
-          this.flush(buf, out);
+          this.flush(buf, true);
           return;
         }
         this.pushField(n, n, FIELD_NULL);
@@ -410,15 +382,14 @@ class CsvScanner {
         this.pushQuoted(this.quotePos);
     }
     this.endRecord(buf, n);
-    this.flush(buf, out);
+    this.flush(buf, true);
   }
 
   /** The current record ends; the next starts at `next`. */
   private endRecord(buf: Uint8Array, next: number): void {
-    const fields = this.fields;
     const base = this.curBase;
-    const nf = (this.fieldsUsed - base) / 3;
-    if (nf === 1 && fields[base + 2] === FIELD_NULL) {
+    const nf = this.fieldsUsed - base;
+    if (nf === 1 && this.kinds[base] === FIELD_NULL) {
       this.fieldsUsed = base; // blank line (see the module comment)
     } else {
       if (this.nCols < 0) this.nCols = nf;
@@ -426,12 +397,12 @@ class CsvScanner {
         this.flushForError(buf, this.recStart);
         throw this.error(this.recLine, `expected ${this.nCols} fields, found ${nf}`);
       }
-      if (this.recLines.length === 0) {
+      if (this.pending === 0) {
         this.pendStart = this.recStart;
         this.pendStartLine = this.recLine;
       }
       if (!this.sawHeader && this.headerEnd < 0) this.headerEnd = next;
-      this.recLines.push(this.recLine);
+      this.lines[this.rows + this.pending++] = this.recLine;
       this.pendEnd = next;
       this.curBase = this.fieldsUsed;
     }
@@ -440,12 +411,11 @@ class CsvScanner {
   }
 
   /**
-   * Checks the pending complete records (UTF-8, the header) and moves them
-   * to `out` (null: drops them, an error follows).
+   * Checks the pending complete records (UTF-8, the header) and adds them to
+   * the batch (keep false: drops them, an error follows).
    */
-  flush(buf: Uint8Array, out: BatchBuilder | null): void {
-    const count = this.recLines.length;
-    if (count === 0) return;
+  flush(buf: Uint8Array, keep: boolean): void {
+    if (this.pending === 0) return;
     if (!isUtf8(buf.subarray(this.pendStart, this.pendEnd))) {
       const bad = firstInvalidUtf8(buf, this.pendStart, this.pendEnd);
       const at = bad < 0 ? this.pendStart : bad;
@@ -454,24 +424,53 @@ class CsvScanner {
       throw this.error(this.pendStartLine + countLf(buf, this.pendStart, at), 'invalid UTF-8');
     }
     if (!this.sawHeader) this.checkHeader(buf);
-    const used = this.curBase;
-    out?.add(buf, this.pendStart, this.pendEnd, this.fields, used / 3, this.recLines, this.nCols);
-    // Keep only the fields of the record still being scanned.
-    this.fields.copyWithin(0, used, this.fieldsUsed);
-    this.fieldsUsed -= used;
-    this.curBase = 0;
-    this.recLines.length = 0;
+    if (!keep) return;
+    this.copy(buf, this.pendEnd);
+    this.batchFields = this.curBase;
+    this.rows += this.pending;
+    this.pending = 0;
+  }
+
+  /** The batch built so far; a new one starts with the current record's fields. */
+  take(): CsvBatch {
+    const f = this.batchFields;
+    const used = this.used;
+    const b = new CsvBatch(this.bytes.subarray(0, used), this.starts.subarray(0, f), this.ends.subarray(0, f), this.kinds.subarray(0, f), this.lines.subarray(0, this.rows), this.rows, this.nCols);
+    // The batch keeps its arrays (a caller may hold several batches); the
+    // new ones start at the same sizes, so they need not grow again.
+    const starts = new Int32Array(this.starts.length);
+    const ends = new Int32Array(this.ends.length);
+    const kinds = new Uint8Array(this.kinds.length);
+    for (let k = f; k < this.fieldsUsed; k++) {
+      starts[k - f] = this.starts[k]! - used;
+      ends[k - f] = this.ends[k]! - used;
+      kinds[k - f] = this.kinds[k]!;
+    }
+    this.starts = starts;
+    this.ends = ends;
+    this.kinds = kinds;
+    this.fieldsUsed -= f;
+    this.curBase -= f;
+    this.batchFields = 0;
+    this.bytes = new Uint8Array(this.bytes.length);
+    this.used = 0;
+    this.delta -= used;
+    this.lines = new Int32Array(this.lines.length);
+    this.rows = 0;
+    return b;
   }
 
   /** Checks the column names of the first pending record, the header. */
   private checkHeader(buf: Uint8Array): void {
-    const f = this.fields;
-    const line = this.recLines[0]!;
+    const line = this.lines[this.rows]!;
     const seen = new Set<string>();
     for (let k = 0; k < this.nCols; k++) {
-      const kind = f[3 * k + 2]!;
-      if (kind === FIELD_NULL || f[3 * k] === f[3 * k + 1]) throw this.error(line, `empty column name (column ${k + 1})`);
-      const raw = TEXT.decode(buf.subarray(f[3 * k]!, f[3 * k + 1]!));
+      const f = this.batchFields + k;
+      const kind = this.kinds[f]!;
+      const a = this.starts[f]! - this.delta;
+      const b = this.ends[f]! - this.delta;
+      if (kind === FIELD_NULL || a === b) throw this.error(line, `empty column name (column ${k + 1})`);
+      const raw = TEXT.decode(buf.subarray(a, b));
       const name = kind === FIELD_ESCAPED ? raw.replaceAll('""', '"') : raw;
       if (seen.has(name)) throw this.error(line, `duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
@@ -486,7 +485,7 @@ class CsvScanner {
    * first problem wins. The error aborts parsing, so the records are dropped.
    */
   private flushForError(buf: Uint8Array, pos: number): void {
-    this.flush(buf, null);
+    this.flush(buf, false);
     if (pos > this.recStart) {
       const e = this.utf8Error(buf, this.recStart, pos, this.recLine);
       if (e) throw e;
