@@ -15,7 +15,8 @@ import type { Field, FvType, Value } from './types.js';
 import { compareValues } from './values.js';
 
 const ENCODER = new TextEncoder();
-const DECODER = new TextDecoder();
+// ignoreBOM: a value that starts with U+FEFF keeps it (the default decoder would drop it).
+const DECODER = new TextDecoder('utf-8', { ignoreBOM: true });
 
 export interface Column {
   readonly type: FvType;
@@ -124,7 +125,7 @@ class Validity {
 }
 
 /** int8..uint32, float32/64, date32: stored as float64 (exact for all of them). */
-class NumberColumn implements Column {
+export class NumberColumn implements Column {
   private values = new Float64Array(1024);
   private valid = new Validity();
   length = 0;
@@ -135,6 +136,14 @@ class NumberColumn implements Column {
     if (v === null) this.valid.mark(r, false, r);
     else if (this.valid.bytes !== null) this.valid.mark(r, true, r);
     this.values[r] = v === null ? 0 : (v as number);
+    this.length = r + 1;
+  }
+  /** push() of a non-null value. */
+  pushNumber(v: number): void {
+    const r = this.length;
+    if (r >= this.values.length) this.values = grownF64(this.values, r + 1);
+    if (this.valid.bytes !== null) this.valid.mark(r, true, r);
+    this.values[r] = v;
     this.length = r + 1;
   }
   get(r: number): Value {
@@ -238,7 +247,7 @@ export class BigIntColumn implements Column {
   }
 }
 
-class BoolColumn implements Column {
+export class BoolColumn implements Column {
   private values = new Uint8Array(1024);
   length = 0;
   constructor(readonly type: FvType) {}
@@ -275,7 +284,7 @@ class BoolColumn implements Column {
 }
 
 /** utf8 / large_utf8: UTF-8 bytes plus offsets; null is offset -1 in `nulls`. */
-class StringColumn implements Column {
+export class StringColumn implements Column {
   private bytes = new Uint8Array(64 * 1024);
   private offsets = new Float64Array(1025);
   private used = 0;
@@ -292,6 +301,22 @@ class StringColumn implements Column {
       if (this.used + s.length * 3 > this.bytes.length) this.bytes = grownU8(this.bytes, this.used + s.length * 3, 0);
       this.used += ENCODER.encodeInto(s, this.bytes.subarray(this.used)).written;
     }
+    this.length = r + 1;
+    this.offsets[r + 1] = this.used;
+  }
+  /** push() of the string whose UTF-8 bytes are bytes[a, b), copying them: no string is made. */
+  pushBytes(bytes: Uint8Array, a: number, b: number): void {
+    const r = this.length;
+    if (r + 2 > this.offsets.length) this.offsets = grownF64(this.offsets, r + 2);
+    if (this.valid.bytes !== null) this.valid.mark(r, true, r);
+    const n = b - a;
+    if (this.used + n > this.bytes.length) this.bytes = grownU8(this.bytes, this.used + n, 0);
+    const dst = this.bytes;
+    const at = this.used;
+    // Most cells are short: a loop beats making a subarray for set().
+    if (n <= 32) for (let k = 0; k < n; k++) dst[at + k] = bytes[a + k]!;
+    else dst.set(bytes.subarray(a, b), at);
+    this.used = at + n;
     this.length = r + 1;
     this.offsets[r + 1] = this.used;
   }

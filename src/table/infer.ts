@@ -8,7 +8,8 @@
  * CSV fields are null and do not vote.
  */
 import { FvError } from '../errors/FvError.js';
-import { offsetToTz, parseDate, scanTimestamp, TimestampParts, unitForFractionDigits } from './temporal.js';
+import { asciiBytes, asciiText } from './ascii.js';
+import { offsetToTz, parseDate, parseDateBytes, scanTimestamp, scanTimestampBytes, TimestampParts, unitForFractionDigits } from './temporal.js';
 import type { FvType, TimeUnit, Value } from './types.js';
 import { TIME_UNITS_PER_SECOND } from './types.js';
 import { parseValueAs } from './values.js';
@@ -29,34 +30,55 @@ const SHAPE_FLOAT = 2;
 const SHAPE_DIGITS = 4;
 /** /^-?\d+(\.\d+)?$/ */
 const SHAPE_PLAIN = 8;
+/** Has a decimal point (with SHAPE_PLAIN: a fraction part). */
+const SHAPE_POINT = 16;
 
 function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
-/** Which of the SHAPE_* patterns `s` matches (a bit set). */
-export function numberShape(s: string): number {
-  const n = s.length;
-  let i = s.charCodeAt(0) === 45 ? 1 : 0;
+/** Which of the SHAPE_* patterns bytes[a, n) match (a bit set). */
+function numberShapeBytes(bytes: Uint8Array, a: number, n: number): number {
+  let i = bytes[a] === 45 ? a + 1 : a;
   const intStart = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  while (i < n && isDigit(bytes[i]!)) i++;
   if (i === intStart) return 0;
-  const canonical = i - intStart === 1 || s.charCodeAt(intStart) !== 48;
+  const canonical = i - intStart === 1 || bytes[intStart] !== 48;
   if (i === n) return SHAPE_DIGITS | SHAPE_PLAIN | (canonical ? SHAPE_INT | SHAPE_FLOAT : 0);
-  if (s.charCodeAt(i) === 46) {
+  if (bytes[i] === 46) {
     const fracStart = ++i;
-    while (i < n && isDigit(s.charCodeAt(i))) i++;
+    while (i < n && isDigit(bytes[i]!)) i++;
     if (i === fracStart) return 0;
-    if (i === n) return SHAPE_PLAIN | (canonical ? SHAPE_FLOAT : 0);
+    if (i === n) return SHAPE_PLAIN | SHAPE_POINT | (canonical ? SHAPE_FLOAT : 0);
   }
-  const e = s.charCodeAt(i);
+  const e = bytes[i];
   if (e !== 101 && e !== 69) return 0;
   i++;
-  const sign = s.charCodeAt(i);
-  if (sign === 43 || sign === 45) i++;
+  const sign = bytes[i];
+  if (i < n && (sign === 43 || sign === 45)) i++;
   const expStart = i;
-  while (i < n && isDigit(s.charCodeAt(i))) i++;
+  while (i < n && isDigit(bytes[i]!)) i++;
   return i === expStart || i !== n || !canonical ? 0 : SHAPE_FLOAT;
+}
+
+/** Which of the SHAPE_* patterns `s` matches (a bit set). */
+export function numberShape(s: string): number {
+  return numberShapeBytes(asciiBytes(s), 0, s.length);
+}
+
+/** Whether bytes[a, n) spell one of the non-finite float literals `NaN`, `Infinity`, `-Infinity`. */
+function isNonFiniteText(bytes: Uint8Array, a: number, n: number): boolean {
+  return bytesEqual(bytes, a, n, NAN_BYTES) || bytesEqual(bytes, a, n, INF_BYTES) || bytesEqual(bytes, a, n, NEG_INF_BYTES);
+}
+
+const NAN_BYTES = new TextEncoder().encode('NaN');
+const INF_BYTES = new TextEncoder().encode('Infinity');
+const NEG_INF_BYTES = new TextEncoder().encode('-Infinity');
+
+function bytesEqual(bytes: Uint8Array, a: number, n: number, word: Uint8Array): boolean {
+  if (n - a !== word.length) return false;
+  for (let k = 0; k < word.length; k++) if (bytes[a + k] !== word[k]) return false;
+  return true;
 }
 
 /** Tracks which types every cell seen so far still fits. */
@@ -81,23 +103,29 @@ class Candidates {
   offset: number | null | 'mixed' | undefined = undefined;
   sawValue = false;
 
-  text(s: string): void {
+  /** Narrows the candidates by one non-null cell, the UTF-8 text in bytes[a, n). */
+  bytes(bytes: Uint8Array, a: number, n: number): void {
     this.sawValue = true;
-    const shape = this.int || this.float ? numberShape(s) : 0;
-    if (this.int && !((shape & SHAPE_INT) !== 0 && fitsInt64(s))) this.int = false;
-    if (this.float && !((shape & SHAPE_FLOAT) !== 0 || s === 'NaN' || s === 'Infinity' || s === '-Infinity')) this.float = false;
+    const shape = this.int || this.float ? numberShapeBytes(bytes, a, n) : 0;
+    if (this.int && !((shape & SHAPE_INT) !== 0 && fitsInt64(bytes, a, n))) this.int = false;
+    if (this.float && !((shape & SHAPE_FLOAT) !== 0 || isNonFiniteText(bytes, a, n))) this.float = false;
     // A digits-only value that overflows int64 is an identifier, not a float.
-    if (this.float && (shape & SHAPE_DIGITS) !== 0 && !fitsInt64(s)) this.float = false;
+    if (this.float && (shape & SHAPE_DIGITS) !== 0 && !fitsInt64(bytes, a, n)) this.float = false;
     // "Never change a value": 9007199254740993 or 0.10000000000000000001 would be rounded by float64.
-    if (this.float && !floatIsExactShaped(s, shape)) this.float = false;
-    if (this.bool && !isBoolText(s)) this.bool = false;
-    if (this.date && parseDate(s) === null) this.date = false;
-    if (this.ts) this.timestampText(s);
+    if (this.float && !floatBytesAreExact(bytes, a, n, shape)) this.float = false;
+    if (this.bool && !isBoolText(bytes, a, n)) this.bool = false;
+    if (this.date && parseDateBytes(bytes, a, n) === null) this.date = false;
+    if (this.ts) this.timestamp(scanTimestampBytes(bytes, a, n, this.parts));
   }
 
   timestampText(s: string): void {
+    this.timestamp(scanTimestamp(s, this.parts));
+  }
+
+  /** Narrows the timestamp candidate by a cell that `scanned` into this.parts (or did not). */
+  private timestamp(scanned: boolean): void {
     const p = this.parts;
-    if (!scanTimestamp(s, p)) {
+    if (!scanned) {
       this.ts = false;
       return;
     }
@@ -163,15 +191,22 @@ function decimalParts(s: string): [string, string, number] | null {
  * (in a column with 1.5) or 1e400 (to Infinity) when a column became float64.
  */
 export function floatIsExact(s: string): boolean {
-  return floatIsExactShaped(s, numberShape(s));
+  const shape = numberShape(s);
+  return fewPlainDigits(s.length, s.charCodeAt(0) === 45, shape) || floatIsExactShaped(s, shape);
+}
+
+/**
+ * floatIsExact's fast path: any plain decimal with at most 15 significant
+ * digits survives a float64 round trip (DBL_DIG = 15), which covers almost
+ * every real value.
+ */
+function fewPlainDigits(length: number, negative: boolean, shape: number): boolean {
+  return length <= 17 && (shape & SHAPE_PLAIN) !== 0 && length - (negative ? 1 : 0) - ((shape & SHAPE_POINT) !== 0 ? 1 : 0) <= 15;
 }
 
 /** floatIsExact, given numberShape(s). */
 function floatIsExactShaped(s: string, shape: number): boolean {
   if (s === 'NaN' || s === 'Infinity' || s === '-Infinity') return true;
-  // Fast path: any plain decimal with at most 15 significant digits survives a
-  // float64 round trip (DBL_DIG = 15), which covers almost every real value.
-  if (s.length <= 17 && (shape & SHAPE_PLAIN) !== 0 && s.length - (s.charCodeAt(0) === 45 ? 1 : 0) - (s.includes('.') ? 1 : 0) <= 15) return true;
   const x = Number(s);
   if (!Number.isFinite(x)) return false;
   const a = decimalParts(s);
@@ -181,26 +216,53 @@ function floatIsExactShaped(s: string, shape: number): boolean {
   return a[0] === b[0] && a[1] === b[1] && a[2] === b[2];
 }
 
-function fitsInt64(s: string): boolean {
+/** floatIsExact for the text in bytes[a, n), given its shape (a number literal or a non-finite word: ASCII). */
+function floatBytesAreExact(bytes: Uint8Array, a: number, n: number, shape: number): boolean {
+  return fewPlainDigits(n - a, bytes[a] === 45, shape) || floatIsExactShaped(asciiText(bytes, a, n), shape);
+}
+
+/** Whether the integer literal in bytes[a, n) (ASCII digits) fits int64. */
+function fitsInt64(bytes: Uint8Array, a: number, n: number): boolean {
+  if (n - a < 19) return true;
+  return fitsInt64Text(asciiText(bytes, a, n));
+}
+
+function fitsInt64Text(s: string): boolean {
   if (s.length < 19) return true;
   const b = BigInt(s);
   return b >= INT64_MIN && b <= INT64_MAX;
 }
 
-function isBoolText(s: string): boolean {
-  const l = s.toLowerCase();
-  return l === 'true' || l === 'false';
+/** Whether bytes[a, n) are `true` or `false` in any case (no other character lower-cases to these letters). */
+function isBoolText(bytes: Uint8Array, a: number, n: number): boolean {
+  const word = n - a === 4 ? TRUE_BYTES : n - a === 5 ? FALSE_BYTES : null;
+  if (word === null) return false;
+  for (let k = 0; k < word.length; k++) if ((bytes[a + k]! | 0x20) !== word[k]) return false;
+  return true;
 }
+
+const TRUE_BYTES = new TextEncoder().encode('true');
+const FALSE_BYTES = new TextEncoder().encode('false');
+
+const UTF8 = new TextEncoder();
 
 /** Streaming inference for one column of CSV cells (null = empty field). */
 export class TextInference {
   private c = new Candidates();
-  private done = false;
+  /** No type but text is left: later cells need not be looked at. */
+  done = false;
 
   add(s: string | null): void {
     if (s === null || this.done) return;
+    const b = UTF8.encode(s);
+    this.addBytes(b, 0, b.length);
+  }
+
+  /** add() for a non-null cell given as its UTF-8 text bytes[a, n). */
+  addBytes(bytes: Uint8Array, a: number, n: number): void {
+    if (this.done) return;
     const c = this.c;
-    c.text(s);
+    c.bytes(bytes, a, n);
     if (!c.int && !c.float && !c.bool && !c.date && !c.ts) this.done = true;
   }
 
@@ -239,7 +301,7 @@ export class JsonInference {
         if (t.ts) t.timestampText(v);
       }
     } else if ('num' in v) {
-      if (INT_RE.test(v.num) && fitsInt64(v.num)) this.ints++;
+      if (INT_RE.test(v.num) && fitsInt64Text(v.num)) this.ints++;
       else this.floats++;
       if (!this.inexact && !floatIsExact(v.num)) this.inexact = true;
     } else this.other++;

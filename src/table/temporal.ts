@@ -5,6 +5,7 @@
  */
 import type { TimeUnit } from './types.js';
 import { TIME_UNITS_PER_SECOND } from './types.js';
+import { asciiBytes } from './ascii.js';
 
 const DAY_SECONDS = 86400n;
 
@@ -36,14 +37,17 @@ function validDate(y: number, m: number, d: number): boolean {
   return d <= dim;
 }
 
-const DATE_RE = /^(\d{4})-(\d{2})-(\d{2})$/;
+/** `YYYY-MM-DD` in bytes[a, end) to days since the epoch, or null when it is not a valid date. */
+export function parseDateBytes(b: Uint8Array, a: number, end: number): number | null {
+  if (end - a !== 10 || b[a + 4] !== 45 || b[a + 7] !== 45) return null;
+  const y = digitsAt(b, a, 4, end), mo = digitsAt(b, a + 5, 2, end), d = digitsAt(b, a + 8, 2, end);
+  if (y < 0 || mo < 0 || d < 0) return null;
+  return validDate(y, mo, d) ? daysFromCivil(y, mo, d) : null;
+}
 
 /** `YYYY-MM-DD` to days since the epoch, or null when it is not a valid date. */
 export function parseDate(s: string): number | null {
-  const m = DATE_RE.exec(s);
-  if (!m) return null;
-  const y = Number(m[1]), mo = Number(m[2]), d = Number(m[3]);
-  return validDate(y, mo, d) ? daysFromCivil(y, mo, d) : null;
+  return s.length === 10 ? parseDateBytes(asciiBytes(s), 0, 10) : null;
 }
 
 function pad(n: number, w: number): string {
@@ -87,42 +91,46 @@ export class TimestampParts {
   }
 }
 
-/** Value of the `n` ASCII digits at s[i..i+n), or -1 if any is not a digit. */
-function digitsAt(s: string, i: number, n: number): number {
+/** Value of the `n` ASCII digits at b[i, i + n), or -1 if any is not a digit or is at or past `end`. */
+function digitsAt(b: Uint8Array, i: number, n: number, end: number): number {
+  if (i + n > end) return -1;
   let v = 0;
   for (let k = 0; k < n; k++) {
-    const d = s.charCodeAt(i + k) - 48; // NaN past the end
+    const d = b[i + k]! - 48;
     if (!(d >= 0 && d <= 9)) return -1;
     v = v * 10 + d;
   }
   return v;
 }
 
+/** The longest timestamp scanTimestampBytes accepts: date, time, 9 fraction digits, `+hh:mm`. */
+const MAX_TIMESTAMP_LENGTH = 35;
+
 /**
  * Hand-written matcher for the ISO-8601 grammar fv accepts, exactly
  * `^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,9}))?)?(Z|z|[+-]\d{2}(?::?\d{2})?)?$`
  * plus the range checks (valid date, hours <= 23, minutes and seconds <= 59,
- * offset hours <= 23 and minutes <= 59). Fills `out`; false if `s` is not a timestamp.
+ * offset hours <= 23 and minutes <= 59), over the bytes b[a, end). Fills
+ * `out`; false if they are not a timestamp.
  */
-export function scanTimestamp(s: string, out: TimestampParts): boolean {
-  const n = s.length;
-  if (n < 16 || s.charCodeAt(4) !== 45 || s.charCodeAt(7) !== 45 || s.charCodeAt(13) !== 58) return false;
-  const sep = s.charCodeAt(10);
+export function scanTimestampBytes(b: Uint8Array, a: number, end: number, out: TimestampParts): boolean {
+  if (end - a < 16 || end - a > MAX_TIMESTAMP_LENGTH || b[a + 4] !== 45 || b[a + 7] !== 45 || b[a + 13] !== 58) return false;
+  const sep = b[a + 10];
   if (sep !== 84 && sep !== 32) return false; // 'T' or ' '
-  const y = digitsAt(s, 0, 4), mo = digitsAt(s, 5, 2), d = digitsAt(s, 8, 2), hh = digitsAt(s, 11, 2), mi = digitsAt(s, 14, 2);
+  const y = digitsAt(b, a, 4, end), mo = digitsAt(b, a + 5, 2, end), d = digitsAt(b, a + 8, 2, end), hh = digitsAt(b, a + 11, 2, end), mi = digitsAt(b, a + 14, 2, end);
   if (y < 0 || mo < 0 || d < 0 || hh < 0 || mi < 0) return false;
-  let i = 16;
+  let i = a + 16;
   let ss = 0;
   let frac = 0;
   let fd = 0;
-  if (i < n && s.charCodeAt(i) === 58) {
-    ss = digitsAt(s, i + 1, 2);
-    if (ss < 0 || i + 3 > n) return false;
+  if (i < end && b[i] === 58) {
+    ss = digitsAt(b, i + 1, 2, end);
+    if (ss < 0) return false;
     i += 3;
-    if (i < n && s.charCodeAt(i) === 46) {
+    if (i < end && b[i] === 46) {
       i++;
-      while (i < n && fd < 10) {
-        const c = s.charCodeAt(i) - 48;
+      while (i < end && fd < 10) {
+        const c = b[i]! - 48;
         if (!(c >= 0 && c <= 9)) break;
         frac = frac * 10 + c;
         fd++;
@@ -132,27 +140,27 @@ export function scanTimestamp(s: string, out: TimestampParts): boolean {
     }
   }
   let offset: number | null = null;
-  if (i < n) {
-    const z = s.charCodeAt(i);
+  if (i < end) {
+    const z = b[i];
     if (z === 90 || z === 122) {
       offset = 0;
       i++;
     } else if (z === 43 || z === 45) {
-      const oh = digitsAt(s, i + 1, 2);
-      if (oh < 0 || i + 3 > n) return false;
+      const oh = digitsAt(b, i + 1, 2, end);
+      if (oh < 0) return false;
       i += 3;
       let om = 0;
-      if (i < n) {
-        if (s.charCodeAt(i) === 58) i++;
-        om = digitsAt(s, i, 2);
-        if (om < 0 || i + 2 > n) return false;
+      if (i < end) {
+        if (b[i] === 58) i++;
+        om = digitsAt(b, i, 2, end);
+        if (om < 0) return false;
         i += 2;
       }
       if (oh > 23 || om > 59) return false;
       offset = (z === 45 ? -1 : 1) * (oh * 60 + om);
     } else return false;
   }
-  if (i !== n) return false;
+  if (i !== end) return false;
   if (!validDate(y, mo, d) || hh > 23 || mi > 59 || ss > 59) return false;
   out.days = daysFromCivil(y, mo, d);
   out.secondOfDay = hh * 3600 + mi * 60 + ss;
@@ -161,6 +169,11 @@ export function scanTimestamp(s: string, out: TimestampParts): boolean {
   out.fractionDigits = fd;
   out.offsetMinutes = offset;
   return true;
+}
+
+/** scanTimestampBytes over a string. */
+export function scanTimestamp(s: string, out: TimestampParts): boolean {
+  return s.length <= MAX_TIMESTAMP_LENGTH && scanTimestampBytes(asciiBytes(s), 0, s.length, out);
 }
 
 const SCRATCH = new TimestampParts();

@@ -7,7 +7,8 @@
 import { FvError } from '../errors/FvError.js';
 import type { Json } from './canonical-json.js';
 import { compareCodePoints, RawJson } from './canonical-json.js';
-import { formatDate, formatTimestamp, nanosToUnit, parseDate, parseTimestamp, scanTimestamp, TimestampParts } from './temporal.js';
+import { asciiBytes } from './ascii.js';
+import { formatDate, formatTimestamp, nanosToUnit, parseDate, parseTimestamp, scanTimestamp, scanTimestampBytes, TimestampParts } from './temporal.js';
 import type { FvType, Value } from './types.js';
 import { typeToString } from './types.js';
 
@@ -121,22 +122,25 @@ const SMALL_INT_RANGES: Record<string, [number, number]> = {
 };
 
 /**
- * `[+-]?\d{1,15}` as a number (15 digits are always exact and within int64),
- * or NaN for anything else. "-0" gives +0, as BigInt("-0") does.
+ * `[+-]?\d{1,15}` in bytes[a, end) as a number (15 digits are always exact
+ * and within int64), or NaN for anything else. "-0" gives +0, as BigInt("-0") does.
  */
-function smallInt(text: string): number {
-  const n = text.length;
-  let i = 0;
-  const c0 = text.charCodeAt(0);
-  if (c0 === 45 || c0 === 43) i = 1;
-  if (n - i < 1 || n - i > 15) return NaN;
+export function smallIntBytes(bytes: Uint8Array, a: number, end: number): number {
+  let i = a;
+  const c0 = bytes[a];
+  if (c0 === 45 || c0 === 43) i++;
+  if (end - i < 1 || end - i > 15) return NaN;
   let v = 0;
-  for (; i < n; i++) {
-    const d = text.charCodeAt(i) - 48;
+  for (; i < end; i++) {
+    const d = bytes[i]! - 48;
     if (!(d >= 0 && d <= 9)) return NaN;
     v = v * 10 + d;
   }
   return c0 === 45 ? 0 - v : v;
+}
+
+function smallInt(text: string): number {
+  return text.length > 16 ? NaN : smallIntBytes(asciiBytes(text), 0, text.length);
 }
 
 /**
@@ -158,19 +162,18 @@ function plainFloatChars(text: string): boolean {
 const POW10 = [1, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15];
 
 /**
- * `-?\d+(\.\d+)?` with at most 15 digits in all, as a float64; NaN for
- * anything else. Exact (Clinger's fast path): the digits form an integer
- * below 2^53 and 10^k (k <= 15) is exact, so the one IEEE division rounds
- * correctly, giving what Number() gives, without its string scan.
+ * `-?\d+(\.\d+)?` with at most 15 digits in all, in bytes[a, end), as a
+ * float64; NaN for anything else. Exact (Clinger's fast path): the digits
+ * form an integer below 2^53 and 10^k (k <= 15) is exact, so the one IEEE
+ * division rounds correctly, giving what Number() gives, without its string scan.
  */
-function smallDecimal(text: string): number {
-  const n = text.length;
-  const neg = text.charCodeAt(0) === 45;
+export function smallDecimalBytes(bytes: Uint8Array, a: number, end: number): number {
+  const neg = bytes[a] === 45;
   let m = 0;
   let digits = 0;
   let frac = -1; // digits after the point; -1: no point yet
-  for (let i = neg ? 1 : 0; i < n; i++) {
-    const c = text.charCodeAt(i);
+  for (let i = neg ? a + 1 : a; i < end; i++) {
+    const c = bytes[i]!;
     if (c === 46) {
       if (frac >= 0) return NaN;
       frac = 0;
@@ -185,6 +188,13 @@ function smallDecimal(text: string): number {
   if (digits === 0 || digits > 15 || frac === 0) return NaN;
   const v = frac > 0 ? m / POW10[frac]! : m;
   return neg ? -v : v;
+}
+
+/** Longest text smallDecimalBytes accepts: a sign, 15 digits and a point. */
+const SMALL_DECIMAL_MAX_LENGTH = 17;
+
+function smallDecimal(text: string): number {
+  return text.length > SMALL_DECIMAL_MAX_LENGTH ? NaN : smallDecimalBytes(asciiBytes(text), 0, text.length);
 }
 
 const TS_PARTS = new TimestampParts();
@@ -207,19 +217,26 @@ function timestampInUnit(p: TimestampParts, unit: string): bigint | null {
 }
 
 /**
- * parseValueAs for an integer type as a plain number (int64/uint64 too; the
- * caller stores it without a BigInt), or NaN when the general path must decide.
+ * parseValueAs for an integer type, of the text in bytes[a, end), as a plain
+ * number (int64/uint64 too; the caller stores it without a BigInt), or NaN
+ * when the general path must decide.
  */
-export function parseIntegerFast(text: string, kind: FvType['kind']): number {
-  const v = smallInt(text);
+export function parseIntegerBytes(bytes: Uint8Array, a: number, end: number, kind: FvType['kind']): number {
+  const v = smallIntBytes(bytes, a, end);
   if (v !== v) return NaN;
   const [lo, hi] = SMALL_INT_RANGES[kind]!;
   return v < lo || v > hi ? NaN : v;
 }
 
-/** parseValueAs for timestamp[s] / timestamp[ms] as a plain number, or NaN when the general path must decide. */
-export function parseTimestampFast(text: string, unit: string): number {
-  if (!scanTimestamp(text, TS_PARTS)) return NaN;
+/** parseValueAs for float32/float64 of the text in bytes[a, end), or NaN when the general path must decide. */
+export function parseFloatBytes(bytes: Uint8Array, a: number, end: number, kind: FvType['kind']): number {
+  const x = smallDecimalBytes(bytes, a, end);
+  return kind === 'float32' ? Math.fround(x) : x;
+}
+
+/** parseValueAs for timestamp[s] / timestamp[ms] of the text in bytes[a, end) as a plain number, or NaN when the general path must decide. */
+export function parseTimestampBytes(bytes: Uint8Array, a: number, end: number, unit: string): number {
+  if (!scanTimestampBytes(bytes, a, end, TS_PARTS)) return NaN;
   const frac = TS_PARTS.fracNanos;
   if (unit === 's') return frac === 0 ? TS_PARTS.epochSeconds() : NaN;
   if (unit === 'ms') return frac % 1000000 === 0 ? TS_PARTS.epochSeconds() * 1000 + frac / 1000000 : NaN;

@@ -5,17 +5,16 @@
  * - A resumable byte-level state machine scans each input chunk once. Only the
  *   bytes of the record that is still incomplete at the end of a chunk are
  *   carried over, so memory is bounded by the longest record, never the file.
- * - Fields are not decoded one by one (a TextDecoder call per field would cost
- *   more than the scan). Instead all complete records of a chunk are decoded
- *   with one fatal TextDecoder call and fields are cut out with `slice`. To
- *   map byte positions to string positions the scanner keeps a running
- *   correction that changes only on non-ASCII bytes: for valid UTF-8 every
- *   continuation byte adds no UTF-16 unit and every 4-byte lead adds two. If
- *   the bytes are not valid UTF-8 the decode throws and the mapping is never
- *   used.
- * - Field slices of the decoded chunk string may keep that string (about one
- *   input chunk) alive while a caller holds the values; that is bounded and
- *   much cheaper than copying every field.
+ * - No string is made per field. The parser yields batches of records as the
+ *   records' bytes plus the byte range and kind of every field (CsvBatch):
+ *   typed columns are filled straight from those bytes (csv-convert.ts) and
+ *   inference reads them too (infer.ts). A JS string per cell was most of the
+ *   import's garbage. Strings are made only where one is needed: the header,
+ *   fields with doubled quotes, rare value formats, error messages.
+ * - The bytes of complete records are checked to be UTF-8 with one native
+ *   call per chunk (buffer.isUtf8) before they are copied into the batch, so
+ *   every field range of a batch is valid UTF-8 on its own (fields end at
+ *   ASCII bytes).
  *
  * Semantics: an unquoted empty field is null, a quoted empty field `""` is
  * the empty string; whitespace is kept; a quote inside an unquoted field is a
@@ -25,12 +24,55 @@
  * the price that a single-column file cannot encode a null as an empty line
  * (write `""` for an empty string; a null there needs another format).
  */
+import { isUtf8 } from 'node:buffer';
 import { FvError } from '../../errors/FvError.js';
 
-export interface CsvRecord {
-  fields: (string | null)[];
-  /** Physical (1-based) line of the file on which the record starts. */
-  line: number;
+/** How a field's bytes give its value. */
+export const FIELD_PLAIN = 0; // the bytes are the text (unquoted, or quoted without `""`)
+export const FIELD_ESCAPED = 1; // quoted with `""` inside: the text is the bytes with each `""` made `"`
+export const FIELD_NULL = 2; // an unquoted empty field
+
+// Keeps a U+FEFF at the start of a field: only the file's first BOM is dropped (withoutBom).
+const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
+
+/**
+ * Records of a CSV file: their UTF-8 bytes and, for field f = row * width +
+ * column, its byte range [starts[f], ends[f]) in `bytes` and its kind
+ * (FIELD_*). Row r starts on physical line lines[r] of the file.
+ */
+export class CsvBatch {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly starts: Int32Array,
+    readonly ends: Int32Array,
+    readonly kinds: Uint8Array,
+    readonly lines: Int32Array,
+    /** Number of records. */
+    readonly length: number,
+    /** Fields per record. */
+    readonly width: number,
+  ) {}
+
+  /** The records from `from` on (a view: nothing is copied). */
+  slice(from: number): CsvBatch {
+    const f = from * this.width;
+    return new CsvBatch(this.bytes, this.starts.subarray(f), this.ends.subarray(f), this.kinds.subarray(f), this.lines.subarray(from), this.length - from, this.width);
+  }
+
+  /** Field f's text (null for an unquoted empty field). */
+  text(f: number): string | null {
+    const kind = this.kinds[f]!;
+    if (kind === FIELD_NULL) return null;
+    const s = TEXT.decode(this.bytes.subarray(this.starts[f]!, this.ends[f]!));
+    return kind === FIELD_ESCAPED ? s.replaceAll('""', '"') : s;
+  }
+
+  /** Record r's fields as text. */
+  record(r: number): (string | null)[] {
+    const out = new Array<string | null>(this.width);
+    for (let c = 0; c < this.width; c++) out[c] = this.text(r * this.width + c);
+    return out;
+  }
 }
 
 export interface CsvParseOptions {
@@ -53,8 +95,6 @@ const C_DELIM = 1;
 const C_LF = 2;
 const C_QUOTE = 3;
 const C_NUL = 4;
-const C_CONT = 5; // UTF-8 continuation byte: contributes no UTF-16 unit
-const C_LEAD4 = 6; // lead byte of a 4-byte sequence: contributes two UTF-16 units
 
 // Scanner states.
 const S_FIELD_START = 0;
@@ -63,15 +103,8 @@ const S_QUOTED = 2;
 const S_QUOTE_SEEN = 3; // a quote inside a quoted field: closing, or the first of `""`
 const S_AFTER_CR = 4; // CR after a closing quote: must be followed by LF
 
-// How a field's text is turned into its value.
-const K_UNQUOTED = 0; // empty -> null
-const K_QUOTED = 1; // empty -> ""
-const K_ESCAPED = 2; // quoted and contains `""`
-
 function classTable(delimiter: number, quoted: boolean): Uint8Array {
   const t = new Uint8Array(256);
-  for (let b = 0x80; b < 0xc0; b++) t[b] = C_CONT;
-  for (let b = 0xf0; b < 0x100; b++) t[b] = C_LEAD4;
   t[0] = C_NUL;
   t[LF] = C_LF;
   // Inside quotes the delimiter is data and the quote is special; outside
@@ -81,61 +114,84 @@ function classTable(delimiter: number, quoted: boolean): Uint8Array {
   return t;
 }
 
-export async function* parseCsv(source: AsyncIterable<Uint8Array>, opts: CsvParseOptions): AsyncGenerator<CsvRecord[]> {
+export async function* parseCsv(source: AsyncIterable<Uint8Array>, opts: CsvParseOptions): AsyncGenerator<CsvBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8192));
-  const sc = new CsvScanner(opts.delimiter, opts.fileName);
+  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize);
   const joiner = new ChunkJoiner();
   let buf: Uint8Array = new Uint8Array(0);
-  let out: CsvRecord[] = [];
   for await (const chunk of withoutBom(source)) {
     const tail = buf.subarray(sc.recStart);
-    sc.rebase();
+    sc.rebase(buf);
     buf = joiner.join(tail, chunk);
     let i = tail.length;
     while (i < buf.length) {
-      i = sc.scan(buf, i, batchSize - out.length);
-      sc.flush(buf, out);
-      if (out.length >= batchSize) {
-        yield out;
-        out = [];
-      }
+      i = sc.scan(buf, i, batchSize - sc.rows);
+      sc.flush(buf, true);
+      if (sc.rows >= batchSize) yield sc.take();
     }
   }
-  sc.finish(buf, out); // adds at most one record, so `out` stays within batchSize
+  sc.finish(buf); // adds at most one record, so the batch stays within batchSize
   if (!sc.sawHeader) throw new FvError('BAD_INPUT', `${opts.fileName}: file is empty`);
-  if (out.length > 0) yield out;
+  if (sc.rows > 0) yield sc.take();
 }
 
+function grown(a: Uint8Array, need: number): Uint8Array {
+  let n = a.length * 2;
+  while (n < need) n *= 2;
+  return grownTo(a, n);
+}
+
+function grownTo<T extends Uint8Array | Int32Array>(a: T, n: number): T {
+  const b = new (a.constructor as new (n: number) => T)(n);
+  b.set(a as never);
+  return b;
+}
+
+/**
+ * The scanner, which also builds the batches it yields. Field positions are
+ * written once, already as positions in the batch's bytes: the batch's bytes
+ * are the input bytes from the batch's first record on, copied in order
+ * (blank lines included), so a position in the buffer plus `delta` is the
+ * position in the batch.
+ */
 class CsvScanner {
   private readonly unq: Uint8Array;
   private readonly quo: Uint8Array;
-  private readonly decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-  // Resumable scan state. Positions in `buf` are relative to the current
-  // buffer; "U" values are stream-wide UTF-16 offsets, U(i) = off + i.
+  // Resumable scan state; positions are in the current buffer.
   private state = S_FIELD_START;
   private line = 1; // physical line of the next byte to scan
-  private off = 0;
-  /** Start (in the current buffer) of the record being scanned. */
+  /** Start of the record being scanned. */
   recStart = 0;
-  private recStartU = 0;
   private recLine = 1;
-  private fieldStartU = 0;
-  private kind = K_UNQUOTED;
-  private quoteU = 0; // U of the quote that (probably) closes the current field
+  private fieldStart = 0;
+  private escaped = false;
+  private quotePos = 0; // the quote that (probably) closes the current field
   private quoteLine = 1; // line of the opening quote of the current field
 
-  // Complete records waiting to be decoded, followed by the fields of the
-  // current record. Fields are triples [startU, endU, kind].
-  private fields: number[] = [];
-  private curBase = 0; // index in `fields` where the current record starts
-  private recEnds: number[] = [];
-  private recLines: number[] = [];
-  private recByteEnds: number[] = []; // only needed to order errors, see flush()
+  // The batch being built. Its bytes are the input from its start up to
+  // buffer position `copiedEnd`; a buffer position p is batch position p + delta.
+  private bytes: Uint8Array = new Uint8Array(1 << 16);
+  private used = 0;
+  private delta = 0;
+  private copiedEnd = 0;
+  // Fields: those of the batch's records [0, batchFields), then those of the
+  // pending (complete, not yet flushed) records, then the current record's
+  // from curBase to fieldsUsed.
+  private starts = new Int32Array(1024);
+  private ends = new Int32Array(1024);
+  private kinds = new Uint8Array(1024);
+  private batchFields = 0;
+  private curBase = 0;
+  private fieldsUsed = 0;
+  /** Lines of the batch's rows, then of the pending records. */
+  private lines: Int32Array;
+  rows = 0;
+  private pending = 0;
   private pendStart = 0; // byte range of the pending records in the buffer
   private pendEnd = 0;
-  private pendStartU = 0;
   private pendStartLine = 0;
+  private headerEnd = -1; // end of the header's bytes while it is pending
 
   private nCols = -1;
   sawHeader = false;
@@ -143,18 +199,53 @@ class CsvScanner {
   constructor(
     delimiter: number,
     private readonly file: string,
+    batchSize: number,
   ) {
     if (!Number.isInteger(delimiter) || delimiter <= 0 || delimiter >= 0x80 || delimiter === LF || delimiter === CR || delimiter === DQUOTE) {
       throw new FvError('BAD_USAGE', `invalid CSV delimiter byte ${String(delimiter)}`);
     }
     this.unq = classTable(delimiter, false);
     this.quo = classTable(delimiter, true);
+    this.lines = new Int32Array(batchSize);
   }
 
-  /** The buffer is about to be replaced by its tail from `recStart` plus a new chunk. */
-  rebase(): void {
-    this.off += this.recStart;
+  /** `buf` is about to be replaced by its tail from `recStart` plus a new chunk (nothing is pending then). */
+  rebase(buf: Uint8Array): void {
+    const d = this.recStart;
+    this.copy(buf, d); // blank lines before the current record
+    this.copiedEnd = 0;
+    this.delta += d;
+    this.fieldStart -= d;
+    this.quotePos -= d;
     this.recStart = 0;
+  }
+
+  /** Copies buf[copiedEnd, to) into the batch. */
+  private copy(buf: Uint8Array, to: number): void {
+    const n = to - this.copiedEnd;
+    if (n <= 0) return;
+    if (this.used + n > this.bytes.length) this.bytes = grown(this.bytes, this.used + n);
+    this.bytes.set(buf.subarray(this.copiedEnd, to), this.used);
+    this.used += n;
+    this.copiedEnd = to;
+  }
+
+  /** Adds a field of the current record; start and end are buffer positions. */
+  private pushField(start: number, end: number, kind: number): void {
+    const k = this.fieldsUsed;
+    if (k >= this.kinds.length) {
+      this.starts = grownTo(this.starts, k * 2);
+      this.ends = grownTo(this.ends, k * 2);
+      this.kinds = grownTo(this.kinds, k * 2);
+    }
+    this.starts[k] = start + this.delta;
+    this.ends[k] = end + this.delta;
+    this.kinds[k] = kind;
+    this.fieldsUsed = k + 1;
+  }
+
+  private pushQuoted(end: number): void {
+    this.pushField(this.fieldStart, end, this.escaped ? FIELD_ESCAPED : FIELD_PLAIN);
   }
 
   /**
@@ -165,14 +256,9 @@ class CsvScanner {
     const n = buf.length;
     const unq = this.unq;
     const quo = this.quo;
-    const fields = this.fields;
     let i = start;
     let state = this.state;
-    let off = this.off;
     let line = this.line;
-    let fieldStartU = this.fieldStartU;
-    let kind = this.kind;
-    let quoteU = this.quoteU;
     let c = 0;
 
     outer: while (i < n) {
@@ -180,35 +266,29 @@ class CsvScanner {
         case S_FIELD_START:
           if (buf[i] === DQUOTE) {
             state = S_QUOTED;
-            kind = K_QUOTED;
-            fieldStartU = off + i + 1;
+            this.escaped = false;
+            this.fieldStart = i + 1;
             this.quoteLine = line;
             i++;
             continue;
           }
           state = S_UNQUOTED;
-          kind = K_UNQUOTED;
-          fieldStartU = off + i;
+          this.fieldStart = i;
         // falls through: the byte is the first of an unquoted (maybe empty) field
         case S_UNQUOTED:
-          for (; i < n; i++) {
-            c = unq[buf[i]!]!;
-            if (c === C_PLAIN) continue;
-            if (c === C_CONT) off--;
-            else if (c === C_LEAD4) off++;
-            else break;
-          }
+          while (i < n && (c = unq[buf[i]!]!) === C_PLAIN) i++;
           if (i === n) break outer;
           if (c === C_DELIM) {
-            fields.push(fieldStartU, off + i, K_UNQUOTED);
+            const a = this.fieldStart;
+            this.pushField(a, i, a === i ? FIELD_NULL : FIELD_PLAIN);
             state = S_FIELD_START;
             i++;
             continue;
           }
           if (c === C_LF) {
-            let endU = off + i;
-            if (endU > fieldStartU && buf[i - 1] === CR) endU--;
-            fields.push(fieldStartU, endU, K_UNQUOTED);
+            const a = this.fieldStart;
+            const end = i > a && buf[i - 1] === CR ? i - 1 : i;
+            this.pushField(a, end, a === end ? FIELD_NULL : FIELD_PLAIN);
             break;
           }
           this.flushForError(buf, i);
@@ -217,14 +297,12 @@ class CsvScanner {
           for (; i < n; i++) {
             c = quo[buf[i]!]!;
             if (c === C_PLAIN) continue;
-            if (c === C_CONT) off--;
-            else if (c === C_LEAD4) off++;
-            else if (c === C_LF) line++;
+            if (c === C_LF) line++;
             else break;
           }
           if (i === n) break outer;
           if (c === C_QUOTE) {
-            quoteU = off + i;
+            this.quotePos = i;
             state = S_QUOTE_SEEN;
             i++;
             continue;
@@ -234,13 +312,13 @@ class CsvScanner {
         case S_QUOTE_SEEN: {
           const b = buf[i]!;
           if (b === DQUOTE) {
-            kind = K_ESCAPED;
+            this.escaped = true;
             state = S_QUOTED;
             i++;
             continue;
           }
           if (b === LF) {
-            fields.push(fieldStartU, quoteU, kind);
+            this.pushQuoted(this.quotePos);
             break;
           }
           if (b === CR) {
@@ -249,7 +327,7 @@ class CsvScanner {
             continue;
           }
           if (unq[b] === C_DELIM) {
-            fields.push(fieldStartU, quoteU, kind);
+            this.pushQuoted(this.quotePos);
             state = S_FIELD_START;
             i++;
             continue;
@@ -259,7 +337,7 @@ class CsvScanner {
         }
         case S_AFTER_CR:
           if (buf[i] === LF) {
-            fields.push(fieldStartU, quoteU, kind);
+            this.pushQuoted(this.quotePos);
             break;
           }
           this.flushForError(buf, i);
@@ -268,144 +346,137 @@ class CsvScanner {
       // Only reached at an LF that ends a record.
       line++;
       this.line = line; // endRecord reports errors with the scanner's state
-      this.endRecord(buf, i, i + 1, off + i + 1);
+      this.endRecord(buf, i + 1);
       state = S_FIELD_START;
       i++;
-      if (this.recEnds.length >= limit) break;
+      if (this.pending >= limit) break;
     }
 
     this.state = state;
-    this.off = off;
     this.line = line;
-    this.fieldStartU = fieldStartU;
-    this.kind = kind;
-    this.quoteU = quoteU;
     return i;
   }
 
   /** Called at end of input: completes the last record (a final line without newline). */
-  finish(buf: Uint8Array, out: CsvRecord[]): void {
+  finish(buf: Uint8Array): void {
     const n = buf.length;
-    const endU = this.off + n;
     switch (this.state) {
       case S_FIELD_START:
         // Nothing after the last LF, or a record ending in a delimiter (empty last field).
-        if (this.fields.length === this.curBase) {
-          this.flush(buf, out);
+        if (this.fieldsUsed === this.curBase) {
+          this.flush(buf, true);
           return;
         }
-        this.fields.push(endU, endU, K_UNQUOTED);
+        this.pushField(n, n, FIELD_NULL);
         break;
       case S_UNQUOTED: {
-        let e = endU;
-        if (e > this.fieldStartU && buf[n - 1] === CR) e--;
-        this.fields.push(this.fieldStartU, e, K_UNQUOTED);
+        const a = this.fieldStart;
+        const end = n > a && buf[n - 1] === CR ? n - 1 : n;
+        this.pushField(a, end, a === end ? FIELD_NULL : FIELD_PLAIN);
         break;
       }
       case S_QUOTED:
         this.flushForError(buf, this.recStart);
         throw this.error(this.quoteLine, `unterminated quoted field starting at line ${this.quoteLine}`);
       default: // closing quote (and maybe a CR) right before the end of input
-        this.fields.push(this.fieldStartU, this.quoteU, this.kind);
+        this.pushQuoted(this.quotePos);
     }
-    this.endRecord(buf, n, n, endU);
-    this.flush(buf, out);
+    this.endRecord(buf, n);
+    this.flush(buf, true);
   }
 
-  private endRecord(buf: Uint8Array, at: number, next: number, nextU: number): void {
-    const fields = this.fields;
+  /** The current record ends; the next starts at `next`. */
+  private endRecord(buf: Uint8Array, next: number): void {
     const base = this.curBase;
-    const nf = (fields.length - base) / 3;
-    if (nf === 1 && fields[base + 2] === K_UNQUOTED && fields[base] === fields[base + 1]) {
-      fields.length = base; // blank line (see the module comment)
+    const nf = this.fieldsUsed - base;
+    if (nf === 1 && this.kinds[base] === FIELD_NULL) {
+      this.fieldsUsed = base; // blank line (see the module comment)
     } else {
       if (this.nCols < 0) this.nCols = nf;
       else if (nf !== this.nCols) {
         this.flushForError(buf, this.recStart);
         throw this.error(this.recLine, `expected ${this.nCols} fields, found ${nf}`);
       }
-      if (this.recEnds.length === 0) {
+      if (this.pending === 0) {
         this.pendStart = this.recStart;
-        this.pendStartU = this.recStartU;
         this.pendStartLine = this.recLine;
       }
-      this.recEnds.push(fields.length);
-      this.recLines.push(this.recLine);
-      this.pendEnd = Math.min(at + 1, buf.length);
-      this.recByteEnds.push(this.pendEnd);
-      this.curBase = fields.length;
+      if (!this.sawHeader && this.headerEnd < 0) this.headerEnd = next;
+      this.lines[this.rows + this.pending++] = this.recLine;
+      this.pendEnd = next;
+      this.curBase = this.fieldsUsed;
     }
     this.recStart = next;
-    this.recStartU = nextU;
     this.recLine = this.line;
   }
 
-  /** Decodes the pending complete records and appends them to `out`. */
-  flush(buf: Uint8Array, out: CsvRecord[]): void {
-    const recEnds = this.recEnds;
-    if (recEnds.length === 0) return;
-    let s: string;
-    try {
-      s = this.decoder.decode(buf.subarray(this.pendStart, this.pendEnd));
-    } catch {
+  /**
+   * Checks the pending complete records (UTF-8, the header) and adds them to
+   * the batch (keep false: drops them, an error follows).
+   */
+  flush(buf: Uint8Array, keep: boolean): void {
+    if (this.pending === 0) return;
+    if (!isUtf8(buf.subarray(this.pendStart, this.pendEnd))) {
       const bad = firstInvalidUtf8(buf, this.pendStart, this.pendEnd);
       const at = bad < 0 ? this.pendStart : bad;
-      // The records before the bad byte come first in the file (a bad header
-      // there is the earlier problem), so check them before reporting it.
-      let k = 0;
-      while (k < this.recByteEnds.length && this.recByteEnds[k]! <= at) k++;
-      if (k > 0) this.materialize(this.decoder.decode(buf.subarray(this.pendStart, this.recByteEnds[k - 1]!)), k, []);
+      // A bad header before the bad byte is the earlier problem.
+      if (!this.sawHeader && this.headerEnd <= at) this.checkHeader(buf);
       throw this.error(this.pendStartLine + countLf(buf, this.pendStart, at), 'invalid UTF-8');
     }
-    const f = this.materialize(s, recEnds.length, out);
-    // Keep only the fields of the record still being scanned (copyWithin:
-    // splice would allocate an array of everything removed).
-    const fields = this.fields;
-    fields.copyWithin(0, f);
-    fields.length -= f;
-    this.curBase -= f;
-    recEnds.length = 0;
-    this.recLines.length = 0;
-    this.recByteEnds.length = 0;
+    if (!this.sawHeader) this.checkHeader(buf);
+    if (!keep) return;
+    this.copy(buf, this.pendEnd);
+    this.batchFields = this.curBase;
+    this.rows += this.pending;
+    this.pending = 0;
   }
 
-  /**
-   * Turns the first `count` pending records into CsvRecords, `s` being the
-   * decoded text from their start; returns the number of `fields` entries used.
-   */
-  private materialize(s: string, count: number, out: CsvRecord[]): number {
-    const fields = this.fields;
-    const recEnds = this.recEnds;
-    const base = this.pendStartU;
-    let f = 0;
-    for (let r = 0; r < count; r++) {
-      const end = recEnds[r]!;
-      // Exact-size array: less garbage than growing one with push.
-      const vals = new Array<string | null>((end - f) / 3);
-      for (let v = 0; f < end; f += 3, v++) {
-        const a = fields[f]! - base;
-        const b = fields[f + 1]! - base;
-        const k = fields[f + 2]!;
-        if (k === K_UNQUOTED) vals[v] = a === b ? null : s.slice(a, b);
-        else if (k === K_QUOTED) vals[v] = s.slice(a, b);
-        else vals[v] = s.slice(a, b).replaceAll('""', '"');
-      }
-      const line = this.recLines[r]!;
-      if (!this.sawHeader) this.checkHeader(vals, line);
-      out.push({ fields: vals, line });
+  /** The batch built so far; a new one starts with the current record's fields. */
+  take(): CsvBatch {
+    const f = this.batchFields;
+    const used = this.used;
+    const b = new CsvBatch(this.bytes.subarray(0, used), this.starts.subarray(0, f), this.ends.subarray(0, f), this.kinds.subarray(0, f), this.lines.subarray(0, this.rows), this.rows, this.nCols);
+    // The batch keeps its arrays (a caller may hold several batches); the
+    // new ones start at the same sizes, so they need not grow again.
+    const starts = new Int32Array(this.starts.length);
+    const ends = new Int32Array(this.ends.length);
+    const kinds = new Uint8Array(this.kinds.length);
+    for (let k = f; k < this.fieldsUsed; k++) {
+      starts[k - f] = this.starts[k]! - used;
+      ends[k - f] = this.ends[k]! - used;
+      kinds[k - f] = this.kinds[k]!;
     }
-    return f;
+    this.starts = starts;
+    this.ends = ends;
+    this.kinds = kinds;
+    this.fieldsUsed -= f;
+    this.curBase -= f;
+    this.batchFields = 0;
+    this.bytes = new Uint8Array(this.bytes.length);
+    this.used = 0;
+    this.delta -= used;
+    this.lines = new Int32Array(this.lines.length);
+    this.rows = 0;
+    return b;
   }
 
-  private checkHeader(names: (string | null)[], line: number): void {
+  /** Checks the column names of the first pending record, the header. */
+  private checkHeader(buf: Uint8Array): void {
+    const line = this.lines[this.rows]!;
     const seen = new Set<string>();
-    for (let k = 0; k < names.length; k++) {
-      const name = names[k];
-      if (name === null || name === undefined || name === '') throw this.error(line, `empty column name (column ${k + 1})`);
+    for (let k = 0; k < this.nCols; k++) {
+      const f = this.batchFields + k;
+      const kind = this.kinds[f]!;
+      const a = this.starts[f]! - this.delta;
+      const b = this.ends[f]! - this.delta;
+      if (kind === FIELD_NULL || a === b) throw this.error(line, `empty column name (column ${k + 1})`);
+      const raw = TEXT.decode(buf.subarray(a, b));
+      const name = kind === FIELD_ESCAPED ? raw.replaceAll('""', '"') : raw;
       if (seen.has(name)) throw this.error(line, `duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
     }
     this.sawHeader = true;
+    this.headerEnd = -1;
   }
 
   /**
@@ -414,7 +485,7 @@ class CsvScanner {
    * first problem wins. The error aborts parsing, so the records are dropped.
    */
   private flushForError(buf: Uint8Array, pos: number): void {
-    this.flush(buf, []);
+    this.flush(buf, false);
     if (pos > this.recStart) {
       const e = this.utf8Error(buf, this.recStart, pos, this.recLine);
       if (e) throw e;

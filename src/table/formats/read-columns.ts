@@ -23,8 +23,8 @@ import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
 import { sameType, typeToString } from '../types.js';
 import { parseCsv } from './csv-parser.js';
-import type { CsvRecord } from './csv-parser.js';
-import { Conversion, typeError } from './csv-convert.js';
+import type { CsvBatch } from './csv-parser.js';
+import { Conversion, inferBatch, typeError } from './csv-convert.js';
 import type { InputFormat } from './format.js';
 import { parseJsonRecords } from './json-parser.js';
 
@@ -158,18 +158,13 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
   let fixed: (FvType | undefined)[] = [];
   let inference: (TextInference | null)[] = [];
   let conversion: Conversion | null = null;
-  const sample: CsvRecord[][] = [];
+  const sample: CsvBatch[] = [];
   let sampled = 0;
-  const infer = (batch: CsvRecord[], start: number): void => {
-    for (let i = start; i < batch.length; i++) {
-      const fields = batch[i]!.fields;
-      for (let c = 0; c < inference.length; c++) inference[c]?.add(fields[c] ?? null);
-    }
-  };
+  const infer = (batch: CsvBatch, start: number): void => inferBatch(inference, batch, start);
   for await (const batch of records()) {
     let start = 0;
     if (header === null) {
-      header = batch[0]!.fields.map((f) => f ?? '');
+      header = batch.record(0).map((f) => f ?? '');
       fixed = fixedTypes(header, opts, shown);
       inference = fixed.map((t) => (t === undefined ? new TextInference() : null));
       start = 1;

@@ -1,12 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import { parseCsv, type CsvRecord } from '../../../src/table/formats/csv-parser.js';
+import { parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
 
 import { chunksOf, fromChunks, raw, split, utf8 } from './byte-input.js';
 
+/** A record as text, to compare with expectations. */
+interface CsvRecord {
+  fields: (string | null)[];
+  line: number;
+}
+
+function recordsOf(b: CsvBatch): CsvRecord[] {
+  return Array.from({ length: b.length }, (_, r) => ({ fields: b.record(r), line: b.lines[r]! }));
+}
+
 async function batches(chunks: Uint8Array[], opts: { delimiter?: number; batchSize?: number } = {}): Promise<CsvRecord[][]> {
   const out: CsvRecord[][] = [];
-  for await (const b of parseCsv(fromChunks(chunks), { delimiter: opts.delimiter ?? 44, fileName: 't.csv', batchSize: opts.batchSize })) out.push(b);
+  for await (const b of parseCsv(fromChunks(chunks), { delimiter: opts.delimiter ?? 44, fileName: 't.csv', batchSize: opts.batchSize })) out.push(recordsOf(b));
   return out;
 }
 
@@ -133,6 +143,32 @@ describe('parseCsv: values', () => {
     // The same with one-byte chunks.
     const got1 = await batches(chunksOf(utf8('h\n1\n2\n3\n4\n'), 1), { batchSize: 2 });
     expect(got1.map((b) => b.map((r) => r.fields[0]))).toEqual([['h', '1'], ['2', '3'], ['4']]);
+  });
+
+  it('keeps fields and lines right when blank lines, multi-line fields, chunk and batch ends meet', async () => {
+    const data = utf8('h,q\r\n\n1,"a\nb"\n\n\n2,""\r\n3,"x""y"\n\n4,\n');
+    const expected: CsvRecord[] = [
+      { fields: ['h', 'q'], line: 1 },
+      { fields: ['1', 'a\nb'], line: 3 },
+      { fields: ['2', ''], line: 7 },
+      { fields: ['3', 'x"y'], line: 8 },
+      { fields: ['4', null], line: 10 },
+    ];
+    for (const batchSize of [1, 2, 3]) {
+      for (const size of [1, 2, 3, 5, 8, 64]) {
+        const got = await batches(chunksOf(data, size), { batchSize });
+        expect(got.flat(), `chunks of ${size}, batches of ${batchSize}`).toEqual(expected);
+        expect(got.every((b) => b.length <= batchSize)).toBe(true);
+      }
+    }
+  });
+
+  it('gives each batch its own bytes and a row view with slice', async () => {
+    const all: CsvBatch[] = [];
+    for await (const b of parseCsv(fromChunks(chunksOf(utf8('h\nab\ncd\nef\n'), 3)), { delimiter: 44, fileName: 't.csv', batchSize: 2 })) all.push(b);
+    // Batches stay valid after later ones are parsed (a caller may hold them).
+    expect(all.map(recordsOf).flat().map((r) => r.fields[0])).toEqual(['h', 'ab', 'cd', 'ef']);
+    expect(recordsOf(all[0]!.slice(1))).toEqual([{ fields: ['ab'], line: 2 }]);
   });
 
   it('parses many records across chunk sizes with correct lines', async () => {
