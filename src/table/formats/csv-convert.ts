@@ -20,9 +20,9 @@ export function typeError(e: unknown, shown: string, line: number, col: string):
 
 /** Converts records into a ColumnStore under given column types. */
 export class Conversion {
-  readonly store: ColumnStore;
-  private readonly sinks: ((s: string | null) => void)[];
-  private readonly lines: number[] = [];
+  store: ColumnStore;
+  private sinks: ((s: string | null) => void)[];
+  private lines: number[] = [];
   /** A cell did not convert under a guessed type: the store is incomplete and will not be used. */
   contradicted = false;
 
@@ -61,6 +61,15 @@ export class Conversion {
       this.store.rowCount++;
       this.lines.push(rec.line);
     }
+  }
+
+  /** Hands over the rows converted so far, with their source lines, and goes on into an empty store: for streaming. */
+  drain(): { store: ColumnStore; lines: number[] } {
+    const drained = { store: this.store, lines: this.lines };
+    this.store = new ColumnStore(this.store.fields);
+    this.sinks = this.types.map((t, c) => cellSink(this.store.columns[c]!, t));
+    this.lines = [];
+    return drained;
   }
 
   result(): ReadResult {
