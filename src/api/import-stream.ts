@@ -27,10 +27,9 @@ import { SortedRuns } from '../table/external-sort.js';
 import type { SortedBatch } from '../table/external-sort.js';
 import type { Input, RowBatch } from '../table/formats/read-columns.js';
 import type { ChunkingParams, TableManifest, TableSchema } from '../table/manifest.js';
-import { duplicateKeyError, firstNotAscending, firstNullKeyRows, keyText, nullKeyError } from '../table/sort.js';
+import { compareKeyValues, duplicateKeyError, firstNotAscending, firstNullKeyRows, keyText, nullKeyError } from '../table/sort.js';
 import { chooseChunking, RowWidthSample, TableWriter } from '../table/table-writer.js';
 import type { Field, Value } from '../table/types.js';
-import { compareValues } from '../table/values.js';
 
 /** Rows per batch while the rows are taken to be in key order: what memory holds besides one chunk. */
 const BATCH_ROWS = 65536;
@@ -94,14 +93,6 @@ async function attempt(input: Input, blobs: BlobStore, opts: AttemptOptions): Pr
 /** The key of row r, boxed: for the few comparisons across batches. */
 function keyValues(store: ColumnStore, keyIdx: number[], r: number): Value[] {
   return keyIdx.map((c) => store.get(c, r));
-}
-
-function compareKeys(a: Value[], b: Value[]): number {
-  for (let k = 0; k < a.length; k++) {
-    const c = compareValues(a[k]!, b[k]!);
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** The rows of the input under one set of fields. */
@@ -194,7 +185,7 @@ class Pass {
     const row = (i: number): number => (order === null ? i : order[i]!);
     const label = (i: number): string => this.input.label(positions[row(i)]!);
     const seen = (i: number, previous: Value[], previousLabel: string): boolean => {
-      const c = compareKeys(previous, keyValues(store, this.keyIdx, row(i)));
+      const c = compareKeyValues(previous, keyValues(store, this.keyIdx, row(i)));
       if (c > 0) return false;
       if (c === 0) this.duplicate ??= duplicateKeyError(keyText(store, row(i), this.keyIdx), label(i), previousLabel);
       return true;

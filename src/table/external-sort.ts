@@ -20,10 +20,9 @@ import { encodeArrowChunk } from './arrow/arrow-chunk.js';
 import { decodeArrowIpc } from './arrow/arrow-codec.js';
 import { ColumnStore } from './column-store.js';
 import type { RowBatch } from './formats/read-columns.js';
-import { keyOrder } from './sort.js';
+import { compareKeyValues, keyOrder } from './sort.js';
 import type { TableData } from './table-data.js';
 import type { Field, Value } from './types.js';
-import { compareValues } from './values.js';
 import { makeTempDir } from '../storage/temp-dir.js';
 import type { TempDir } from '../storage/temp-dir.js';
 
@@ -189,11 +188,8 @@ export class SortedRuns {
 
 /** Key order, then run order: equal keys leave in file order. */
 function before(a: Head, b: Head): boolean {
-  for (let k = 0; k < a.key.length; k++) {
-    const c = compareValues(a.key[k]!, b.key[k]!);
-    if (c !== 0) return c < 0;
-  }
-  return a.run < b.run;
+  const c = compareKeyValues(a.key, b.key);
+  return c !== 0 ? c < 0 : a.run < b.run;
 }
 
 /** A binary min-heap of run heads. */

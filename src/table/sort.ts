@@ -4,8 +4,8 @@
  */
 import { FvError } from '../errors/FvError.js';
 import type { Column, ColumnStore } from './column-store.js';
-import type { Field } from './types.js';
-import { formatValue } from './values.js';
+import type { Field, Value } from './types.js';
+import { compareValues, formatValue } from './values.js';
 
 export function keyIndexes(fields: Field[], key: string[], where: string): number[] {
   return key.map((k) => {
@@ -19,6 +19,15 @@ export function keyIndexes(fields: Field[], key: string[], where: string): numbe
 function compareRows(keys: Column[], a: number, b: number): number {
   for (let i = 0; i < keys.length; i++) {
     const c = keys[i]!.compare(a, b);
+    if (c !== 0) return c;
+  }
+  return 0;
+}
+
+/** compareValues over two keys' cells in turn (none null): for keys held as values, across stores. */
+export function compareKeyValues(a: readonly Value[], b: readonly Value[]): number {
+  for (let k = 0; k < a.length; k++) {
+    const c = compareValues(a[k]!, b[k]!);
     if (c !== 0) return c;
   }
   return 0;
