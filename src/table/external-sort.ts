@@ -1,9 +1,11 @@
 /**
  * External sort of a keyed table's rows, for an import whose file is not in
- * key order and may not fit in memory: each batch of rows (a run, ~1M rows)
- * is sorted by key and spilled to a private temporary directory, and the
- * runs are merged back in key order, a block of each at a time. Memory
- * holds one run while it is sorted, then one block per run.
+ * key order and may not fit in memory: each batch of rows (a run; its size
+ * is chosen by the caller) is sorted by key and spilled to a private
+ * temporary directory, and the runs are merged back in key order, a block
+ * of each at a time. Memory holds at most two runs while the file is read
+ * (the latest is held until the next arrives, so a file of one run is never
+ * spilled), then one block per run.
  *
  * A run on disk is a sequence of blocks, each: two little-endian u32 (the
  * Arrow IPC length and the row count), the rows' canonical Arrow IPC file

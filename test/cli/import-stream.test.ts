@@ -6,10 +6,11 @@
  * the stored table (chunks, manifest, content hash) must be byte for byte
  * the one the in-memory path writes; errors must name the same rows.
  */
+import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { expectGitClean, fails, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
+import { expectGitClean, fails, FV, fvEnv, newRepo, ok, tempDir, treeState, writeFile } from '../helpers.js';
 
 const SMALL = { FV_IMPORT_BATCH_ROWS: '300', FV_IMPORT_RUN_ROWS: '700' };
 const ROWS = 5000;
@@ -146,5 +147,27 @@ describe('streamed import', () => {
     // A malformed line after both is reported first.
     const ragged = writeFile(src, 'ragged.csv', [...lines, '5,g,extra'].join('\n') + '\n');
     fails(dir, ['import', ragged, '--table', 'n', '--key', 'id'], /ragged\.csv:8: expected 2 fields, found 3/, { env: { FV_IMPORT_BATCH_ROWS: '2' } });
+  });
+
+  it('Ctrl-C while runs are spilled removes them and leaves the repository unchanged', async () => {
+    const dir = newRepo();
+    const src = tempDir();
+    const file = writeFile(src, 'big.csv', csv(shuffled(100000)));
+    const tmp = tempDir('fv-tmpdir-');
+    const before = treeState(dir);
+    const p = spawn(process.execPath, [FV, 'import', file, '--table', 'big', '--key', 'region,id'], { cwd: dir, env: fvEnv(dir, { TMPDIR: tmp, FV_IMPORT_RUN_ROWS: '5000' }), stdio: 'ignore' });
+    const exited = new Promise<NodeJS.Signals | null>((resolve) => p.on('exit', (_code, signal) => resolve(signal)));
+    // Wait until a run has been spilled (polling; no timing is asserted).
+    const spilled = (): boolean => fs.readdirSync(tmp).some((d) => fs.readdirSync(path.join(tmp, d)).length > 0);
+    while (!spilled()) await new Promise((r) => setTimeout(r, 10));
+    p.kill('SIGINT');
+    expect(await exited).toBe('SIGINT');
+    expect(fs.readdirSync(tmp)).toEqual([]);
+    const after = treeState(dir);
+    // The lock file a killed command leaves is recovered by the next command (spine tests).
+    after.delete(path.join('.git', 'fv.lock'));
+    before.delete(path.join('.git', 'fv.lock'));
+    expect(after).toEqual(before);
+    ok(dir, ['import', writeFile(src, 'small.csv', csv([1, 2, 3])), '--table', 'small', '--key', 'region,id']);
   });
 });
