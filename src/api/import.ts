@@ -9,10 +9,10 @@ import { caseCollision } from '../storage/safe-paths.js';
 import { FvError } from '../errors/FvError.js';
 import { formatFromName } from '../table/formats/format.js';
 import type { InputFormat } from '../table/formats/format.js';
-import { readColumns } from '../table/formats/read-columns.js';
+import { openInput, readColumns } from '../table/formats/read-columns.js';
 import type { ReadResult } from '../table/formats/read-columns.js';
 import { ColumnStore } from '../table/column-store.js';
-import type { TableManifest, TableSchema } from '../table/manifest.js';
+import type { ChunkingParams, TableManifest, TableSchema } from '../table/manifest.js';
 import { encodeManifest, manifestSchema } from '../table/manifest.js';
 import { keyIndexes, sortOrderByKey } from '../table/sort.js';
 import { readChunks } from '../table/table-reader.js';
@@ -23,6 +23,7 @@ import { sameType, typeToString } from '../table/types.js';
 import { checkTableName } from '../versioning/layout.js';
 import { saveWorking } from '../versioning/working.js';
 import type { RepoContext } from './context.js';
+import { importStreamed } from './import-stream.js';
 
 export type ImportMode = 'replace' | 'append' | 'upsert';
 
@@ -66,32 +67,14 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
     }
     const existing: TableManifest | null = existingOid ? await ctx.manifest(existingOid, table) : null;
     const oldSchema = existing ? manifestSchema(existing) : null;
-    // Appends and upserts read the file under the table's schema, so a file
-    // that happens to infer differently (an all-empty column) still fits.
-    const schemaForRead = opts.schema ?? (mode !== 'replace' && oldSchema && !opts.types ? oldSchema.fields : undefined);
-    const input = await readColumns({ format, file, types: opts.types, schema: schemaForRead });
     const name = file === '-' ? '<stdin>' : file;
     const key = opts.key ?? oldSchema?.key ?? [];
     const time = opts.time ?? (opts.key === undefined ? oldSchema?.time ?? null : null);
-    const schema: TableSchema = { fields: input.store.fields, key, time };
-    validateSchema(schema, name);
-    let store = input.store;
-    let rowLabel = input.rowLabel;
-    if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
-    if (mode !== 'replace' && existing && oldSchema) {
-      if (!sameFields(oldSchema.fields, store.fields)) {
-        throw new FvError('SCHEMA_MISMATCH', `${name}: columns do not match table ${table} (${oldSchema.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(', ')})`, { hint: 'use --mode replace to change the schema' });
-      }
-      if (key.join('\0') !== oldSchema.key.join('\0')) throw new FvError('SCHEMA_MISMATCH', `table ${table} is keyed on (${oldSchema.key.join(', ')}); --mode ${mode} cannot change the key`);
-      const combined = await mergeWithExisting(ctx, existing, input, mode, key, name);
-      store = combined.store;
-      rowLabel = combined.rowLabel;
-    }
-    const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), rowLabel) : null;
-    // Keep the table's chunking while its schema is unchanged, so unchanged rows keep their chunks.
-    const chunking = existing && oldSchema && sameFields(oldSchema.fields, store.fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
-    // Few changed rows become a patch over the previous version's chunks (docs/FORMAT.md section 9).
-    const manifest = await writeTableVersion(store, order, schema, ctx.git, existing, chunking);
+    // A table written whole (new, unkeyed, or re-keyed) streams from the file; a keyed
+    // table's next version may be a patch over its chunks, decided over all its rows.
+    const whole = mode === 'replace' && (oldSchema === null || key.length === 0 || oldSchema.key.join('\0') !== key.join('\0'));
+    const m: ImportPlan = { existing, oldSchema, mode, key, time, name, table };
+    const manifest = whole ? await importWhole(ctx, file, format, opts, m) : await importInMemory(ctx, file, format, opts, m);
     const manifestOid = await ctx.git.writeBlob(encodeManifest(manifest));
     ws.tables.set(table, manifestOid);
     await saveWorking(ctx.git, ws);
@@ -106,6 +89,68 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
       previousRows: existing?.rows ?? 0,
     };
   });
+}
+
+/** What an import writes over: the table's current version, if any, and the new version's key and time column. */
+interface ImportPlan {
+  existing: TableManifest | null;
+  oldSchema: TableSchema | null;
+  mode: ImportMode;
+  key: string[];
+  time: string | null;
+  name: string;
+  table: string;
+}
+
+/** The table's chunking, kept while its schema and key are unchanged, so unchanged rows keep their chunks. */
+function keptChunking(m: ImportPlan, fields: Field[]): ChunkingParams | undefined {
+  const { existing, oldSchema, key } = m;
+  return existing && oldSchema && sameFields(oldSchema.fields, fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
+}
+
+/** Reads the file in batches and writes it as the table's new version, whole (import-stream.ts). */
+async function importWhole(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan): Promise<TableManifest> {
+  const input = await openInput({ format, file, types: opts.types, schema: opts.schema });
+  try {
+    const table = await importStreamed(input, ctx.git, {
+      key: m.key,
+      time: m.time,
+      validate: (schema) => validateSchema(schema, m.name),
+      chunking: (fields) => keptChunking(m, fields),
+    });
+    return table.manifest;
+  } finally {
+    input.close();
+  }
+}
+
+/**
+ * Reads the whole file into memory, combines it with the table's rows
+ * (append, upsert) and writes the new version, as a patch when few rows changed.
+ */
+async function importInMemory(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan): Promise<TableManifest> {
+  const { existing, oldSchema, mode, key, time, name, table } = m;
+  // Appends and upserts read the file under the table's schema, so a file
+  // that happens to infer differently (an all-empty column) still fits.
+  const schemaForRead = opts.schema ?? (mode !== 'replace' && oldSchema && !opts.types ? oldSchema.fields : undefined);
+  const input = await readColumns({ format, file, types: opts.types, schema: schemaForRead });
+  const schema: TableSchema = { fields: input.store.fields, key, time };
+  validateSchema(schema, name);
+  let store = input.store;
+  let rowLabel = input.rowLabel;
+  if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
+  if (mode !== 'replace' && existing && oldSchema) {
+    if (!sameFields(oldSchema.fields, store.fields)) {
+      throw new FvError('SCHEMA_MISMATCH', `${name}: columns do not match table ${table} (${oldSchema.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(', ')})`, { hint: 'use --mode replace to change the schema' });
+    }
+    if (key.join('\0') !== oldSchema.key.join('\0')) throw new FvError('SCHEMA_MISMATCH', `table ${table} is keyed on (${oldSchema.key.join(', ')}); --mode ${mode} cannot change the key`);
+    const combined = await mergeWithExisting(ctx, existing, input, mode, key, name);
+    store = combined.store;
+    rowLabel = combined.rowLabel;
+  }
+  const order = key.length > 0 ? sortOrderByKey(store, keyIndexes(store.fields, key, name), rowLabel) : null;
+  // Few changed rows become a patch over the previous version's chunks (docs/FORMAT.md section 9).
+  return writeTableVersion(store, order, schema, ctx.git, existing, keptChunking(m, store.fields));
 }
 
 function validateSchema(s: TableSchema, name: string): void {

@@ -12,8 +12,9 @@ import { encodeChunk } from './chunk-encode.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
-import type { ColumnStore } from './column-store.js';
+import { ColumnStore } from './column-store.js';
 import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
+import type { Field } from './types.js';
 import { typeToString } from './types.js';
 
 const MAX_PENDING_WRITES = 16;
@@ -30,26 +31,42 @@ export function chooseChunking(avgRowBytes: number): ChunkingParams {
   return { min_rows: Math.max(1, Math.round(random / 3)), mask_bits: bits, max_rows: random * 4 };
 }
 
+/**
+ * Where chunks end, fed one row hash at a time: a boundary depends only on
+ * the row's hash and the rows since the last boundary, so feeding a table in
+ * any number of pieces cuts exactly where cutting it whole does.
+ */
+class ChunkCutter {
+  private readonly mask: number;
+  /** Rows since the last boundary. */
+  open = 0;
+
+  constructor(private readonly p: ChunkingParams) {
+    this.mask = p.mask_bits >= 32 ? 0xffffffff : (1 << p.mask_bits) - 1;
+  }
+
+  /** True when the chunk ends after the row with this key hash. */
+  endsAfter(hash: number): boolean {
+    const size = ++this.open;
+    if (size >= this.p.max_rows || (size >= this.p.min_rows && (hash & this.mask) === 0)) {
+      this.open = 0;
+      return true;
+    }
+    return false;
+  }
+}
+
 /** Chunk boundaries (exclusive end offsets) for rows whose key hashes are given. */
 export function chunkBoundaries(keyHashes: Uint32Array, p: ChunkingParams): number[] {
-  const mask = p.mask_bits >= 32 ? 0xffffffff : (1 << p.mask_bits) - 1;
+  const cutter = new ChunkCutter(p);
   const ends: number[] = [];
-  let start = 0;
-  for (let r = 0; r < keyHashes.length; r++) {
-    const size = r - start + 1;
-    if (size >= p.max_rows || (size >= p.min_rows && (keyHashes[r]! & mask) === 0)) {
-      ends.push(r + 1);
-      start = r + 1;
-    }
-  }
-  if (start < keyHashes.length) ends.push(keyHashes.length);
+  for (let r = 0; r < keyHashes.length; r++) if (cutter.endsAfter(keyHashes[r]!)) ends.push(r + 1);
+  if (cutter.open > 0) ends.push(keyHashes.length);
   return ends;
 }
 
-/** Lane 0 of the hash of each row's key (of the whole row when unkeyed), in stored order. */
-function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: number[]): { hashes: Uint32Array; avgRowBytes: number } {
-  const all = store.fields.map((_, i) => i);
-  const cols = keyIdx.length > 0 ? keyIdx : all;
+/** Lane 0 of the hash of each row's columns `cols` (the key, or the whole row when unkeyed), in `order`. */
+function boundaryHashes(store: ColumnStore, order: Uint32Array | null, cols: number[]): Uint32Array {
   const enc = new RowEncoder();
   const out = new Uint32Array(4);
   const hashes = new Uint32Array(store.rowCount);
@@ -58,14 +75,138 @@ function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: n
     murmur3x86_128(enc.bytes(), out, 0);
     hashes[i] = out[0]!;
   }
-  // Row width for choosing chunk sizes: a sample is enough.
-  let bytes = 0;
-  const sample = Math.min(store.rowCount, 1000);
-  for (let i = 0; i < sample; i++) {
-    store.encodeRow(i, all, enc);
-    bytes += enc.length;
+  return hashes;
+}
+
+/** Rows whose average encoded width chooses a new table's chunk sizes: a sample is enough. */
+const WIDTH_SAMPLE_ROWS = 1000;
+
+/** The average encoded width of a table's first rows as stored (file order), fed in any number of pieces. */
+export class RowWidthSample {
+  private rows = 0;
+  private bytes = 0;
+  private readonly enc = new RowEncoder();
+
+  get complete(): boolean {
+    return this.rows >= WIDTH_SAMPLE_ROWS;
   }
-  return { hashes, avgRowBytes: sample === 0 ? 64 : bytes / sample };
+
+  add(store: ColumnStore): void {
+    const all = store.fields.map((_, i) => i);
+    for (let i = 0; i < store.rowCount && !this.complete; i++, this.rows++) {
+      store.encodeRow(i, all, this.enc);
+      this.bytes += this.enc.length;
+    }
+  }
+
+  average(): number {
+    return this.rows === 0 ? 64 : this.bytes / this.rows;
+  }
+}
+
+/**
+ * Writes a table's rows, given in stored order in any number of pieces, as
+ * chunks, and builds its manifest. Only the rows after the last chunk
+ * boundary are held between pieces (copied out of their piece), so a table
+ * streamed through here costs one piece of memory, not the whole table; the
+ * chunks, digests and manifest are exactly those of writing it whole.
+ */
+export class TableWriter {
+  private readonly keyIdx: number[];
+  private readonly hashCols: number[];
+  private readonly cutter: ChunkCutter;
+  /** Rows of the chunk being filled, carried over from earlier pieces. */
+  private carried: ColumnStore;
+  private readonly total = new RowDigest();
+  private readonly chunks: ChunkRef[] = [];
+  private readonly pending: Promise<void>[] = [];
+  private readonly enc = new RowEncoder();
+  private rows = 0;
+
+  /**
+   * `fields` are the stored rows' fields (the manifest lists them), `schema`
+   * the table's schema (its content hash is taken over it).
+   */
+  constructor(
+    private readonly fields: Field[],
+    private readonly schema: TableSchema,
+    private readonly blobs: BlobStore,
+    private readonly params: ChunkingParams,
+  ) {
+    this.keyIdx = schema.key.map((k) => fields.findIndex((f) => f.name === k));
+    this.hashCols = this.keyIdx.length > 0 ? this.keyIdx : fields.map((_, i) => i);
+    this.cutter = new ChunkCutter(params);
+    this.carried = new ColumnStore(fields);
+  }
+
+  /** Adds the rows of `store` in `order` (null: as stored); they follow every row added before. */
+  async add(store: ColumnStore, order: Uint32Array | null): Promise<void> {
+    const hashes = boundaryHashes(store, order, this.hashCols);
+    let start = 0;
+    for (let r = 0; r < hashes.length; r++) {
+      if (!this.cutter.endsAfter(hashes[r]!)) continue;
+      if (this.carried.rowCount === 0) await this.emit(store, order, start, r + 1);
+      else {
+        // The chunk began in an earlier piece: finish it in the carried rows.
+        this.carry(store, order, start, r + 1);
+        await this.emit(this.carried, null, 0, this.carried.rowCount);
+        this.carried = new ColumnStore(this.fields);
+      }
+      start = r + 1;
+    }
+    this.carry(store, order, start, hashes.length);
+  }
+
+  /** Writes the last chunk, waits for every write and returns the table's manifest. On failure, call abandon(). */
+  async finish(): Promise<TableManifest> {
+    if (this.carried.rowCount > 0) await this.emit(this.carried, null, 0, this.carried.rowCount);
+    await Promise.all(this.pending);
+    const { schema, rows } = this;
+    const digest = this.total.toHex();
+    return {
+      format: MANIFEST_FORMAT,
+      fields: this.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+      key: schema.key,
+      time: schema.time,
+      rows,
+      digest,
+      content_hash: contentHash(schema, digest, rows),
+      chunking: this.params,
+      chunks: this.chunks,
+    };
+  }
+
+  /**
+   * Lets every write in flight finish (or clean up its temp file): called
+   * before a failure is reported, so the caller can take back what was written.
+   */
+  async abandon(): Promise<void> {
+    await Promise.allSettled(this.pending);
+  }
+
+  private carry(store: ColumnStore, order: Uint32Array | null, start: number, end: number): void {
+    if (start === end) return;
+    const rows = new Uint32Array(end - start);
+    for (let i = start; i < end; i++) rows[i - start] = order === null ? i : order[i]!;
+    this.carried.appendStore(store, rows);
+  }
+
+  /** Encodes rows order[start..end) as one chunk and starts its write: the one place a chunk is encoded. */
+  private async emit(store: ColumnStore, order: Uint32Array | null, start: number, end: number): Promise<void> {
+    const { bytes, ref, digest } = encodeChunk(store, order, start, end, this.keyIdx, this.enc);
+    this.total.addDigest(digest);
+    this.chunks.push(ref);
+    this.rows += end - start;
+    const write = this.blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
+    // Marked handled now: a write failing while an older one is awaited must not be an
+    // unhandled rejection (that kills the process); it is still thrown when awaited.
+    write.catch(() => {});
+    this.pending.push(write);
+    // A sliding window, not a batch barrier: waiting for all 16 writes left the
+    // main thread idle behind the slowest one. Waiting for the oldest keeps
+    // encoding going while the rest are deflated and written.
+    if (this.pending.length >= MAX_PENDING_WRITES) await this.pending.shift();
+  }
 }
 
 /**
@@ -74,47 +215,14 @@ function boundaryHashes(store: ColumnStore, order: Uint32Array | null, keyIdx: n
  * `chunking` is the table's existing parameters, or undefined to choose them.
  */
 export async function writeTable(store: ColumnStore, order: Uint32Array | null, schema: TableSchema, blobs: BlobStore, chunking?: ChunkingParams): Promise<TableManifest> {
-  const keyIdx = schema.key.map((k) => store.fields.findIndex((f) => f.name === k));
-  const { hashes, avgRowBytes } = boundaryHashes(store, order, keyIdx);
-  const params = chunking ?? chooseChunking(avgRowBytes);
-  const total = new RowDigest();
-  const chunks: ChunkRef[] = [];
-  const pending: Promise<void>[] = [];
-  const enc = new RowEncoder();
-  let start = 0;
+  const sample = new RowWidthSample();
+  sample.add(store);
+  const writer = new TableWriter(store.fields, schema, blobs, chunking ?? chooseChunking(sample.average()));
   try {
-    for (const end of chunkBoundaries(hashes, params)) {
-      const { bytes, ref, digest } = encodeChunk(store, order, start, end, keyIdx, enc);
-      total.addDigest(digest);
-      chunks.push(ref);
-      const write = blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
-      // Marked handled now: a write failing while an older one is awaited must not be an
-      // unhandled rejection (that kills the process); it is still thrown when awaited.
-      write.catch(() => {});
-      pending.push(write);
-      // A sliding window, not a batch barrier: waiting for all 16 writes left the
-      // main thread idle behind the slowest one. Waiting for the oldest keeps
-      // encoding going while the rest are deflated and written.
-      if (pending.length >= MAX_PENDING_WRITES) await pending.shift();
-      start = end;
-    }
-    await Promise.all(pending);
+    await writer.add(store, order);
+    return await writer.finish();
   } catch (e) {
-    // Let every write in flight finish (or clean up its temp file) before the
-    // failure is reported, so the caller can take back what was written.
-    await Promise.allSettled(pending);
+    await writer.abandon();
     throw e;
   }
-  const digest = total.toHex();
-  return {
-    format: MANIFEST_FORMAT,
-    fields: store.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
-    key: schema.key,
-    time: schema.time,
-    rows: store.rowCount,
-    digest,
-    content_hash: contentHash(schema, digest, store.rowCount),
-    chunking: params,
-    chunks,
-  };
 }

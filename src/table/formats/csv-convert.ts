@@ -50,9 +50,9 @@ type ColumnSink = (batch: CsvBatch, c: number) => number;
 
 /** Converts records into a ColumnStore under given column types. */
 export class Conversion {
-  readonly store: ColumnStore;
-  private readonly sinks: ColumnSink[];
-  private readonly lines = new RowLines();
+  store: ColumnStore;
+  private sinks: ColumnSink[];
+  private lines = new RowLines();
   /** A cell did not convert under a guessed type: the store is incomplete and will not be used. */
   contradicted = false;
 
@@ -102,6 +102,15 @@ export class Conversion {
     throw new Error(`a cell converted on the second try (row ${r}, column ${c})`);
   }
 
+  /** Hands over the rows converted so far, with their source lines, and goes on into an empty store: for streaming. */
+  drain(): { store: ColumnStore; lines: Float64Array } {
+    const drained = { store: this.store, lines: this.lines.all() };
+    this.store = new ColumnStore(this.store.fields);
+    this.sinks = this.types.map((t, c) => columnSink(this.store.columns[c]!, t));
+    this.lines = new RowLines();
+    return drained;
+  }
+
   result(): ReadResult {
     const lines = this.lines;
     const shown = this.shown;
@@ -127,6 +136,16 @@ class RowLines {
     }
     this.count++;
     this.next = line + 1;
+  }
+
+  /** Every row's line, in row order (a batch's worth, when streaming). */
+  all(): Float64Array {
+    const out = new Float64Array(this.count);
+    for (let i = 0; i < this.rows.length; i++) {
+      const end = i + 1 < this.rows.length ? this.rows[i + 1]! : this.count;
+      for (let r = this.rows[i]!; r < end; r++) out[r] = this.firstLines[i]! + (r - this.rows[i]!);
+    }
+    return out;
   }
 
   lineOf(r: number): number {

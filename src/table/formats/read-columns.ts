@@ -10,12 +10,16 @@
  * (see readCsv). Stdin is spooled to a temporary file first so it can be
  * read twice. Every failure
  * names the file and, where there is one, the line.
+ *
+ * openInput() gives the rows in batches, so an import can write a table
+ * without ever holding all of it (see api/import-stream.ts); readColumns()
+ * is the same reading with the whole table in one batch.
  */
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { FvError, fromIoError } from '../../errors/FvError.js';
+import { makeTempDir } from '../../storage/temp-dir.js';
 import { decodeArrowIpc } from '../arrow/arrow-codec.js';
 import { ColumnStore } from '../column-store.js';
 import { convertJson, JsonInference, TextInference } from '../infer.js';
@@ -44,6 +48,29 @@ export interface ReadResult {
   rowLabel: (r: number) => string;
 }
 
+/** Rows of an input in file order, and each row's source position (its line, or its row number in a binary file). */
+export interface RowBatch {
+  store: ColumnStore;
+  positions: ArrayLike<number>;
+}
+
+/**
+ * What reading an input yields: its fields, then its rows in batches, the
+ * last one possibly empty. The fields come again (then the rows again, from
+ * the first) when the types guessed for a CSV file proved wrong: every row
+ * yielded before then is void.
+ */
+export type InputEvent = { kind: 'fields'; fields: Field[] } | { kind: 'rows'; batch: RowBatch };
+
+export interface Input {
+  /** Names the row at a source position in messages: "data.csv:12" or "data.parquet row 12". */
+  label(position: number): string;
+  /** Reads the input from its start, in batches of about `batchRows` rows (Infinity: one batch). May be called again. */
+  read(batchRows: number): AsyncGenerator<InputEvent>;
+  /** Removes the copy of stdin, if one was made. */
+  close(): void;
+}
+
 async function* openSource(file: string, shown: string): AsyncGenerator<Uint8Array> {
   const stream = fs.createReadStream(file, { highWaterMark: 1 << 20 });
   try {
@@ -55,18 +82,19 @@ async function* openSource(file: string, shown: string): AsyncGenerator<Uint8Arr
 
 /** Copies stdin to a private temporary file (removed by the caller). */
 async function spoolStdin(): Promise<{ file: string; cleanup: () => void }> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fv-stdin-'));
-  const file = path.join(dir, 'input');
+  const dir = makeTempDir('fv-stdin-');
+  const file = path.join(dir.path, 'input');
   try {
     await pipeline(process.stdin, fs.createWriteStream(file));
   } catch (e) {
-    fs.rmSync(dir, { recursive: true, force: true });
+    dir.remove();
     throw fromIoError(e, 'reading <stdin>');
   }
-  return { file, cleanup: () => fs.rmSync(dir, { recursive: true, force: true }) };
+  return { file, cleanup: dir.remove };
 }
 
-export async function readColumns(opts: ReadOptions): Promise<ReadResult> {
+/** Opens an input file (or stdin, spooled to a temporary file) for reading, once or more. */
+export async function openInput(opts: ReadOptions): Promise<Input> {
   const shown = opts.file === '-' ? '<stdin>' : opts.file;
   let file = opts.file;
   let cleanup = (): void => {};
@@ -80,23 +108,48 @@ export async function readColumns(opts: ReadOptions): Promise<ReadResult> {
     }
     if (st.isDirectory()) throw new FvError('BAD_INPUT', `${shown} is a directory`);
     if (st.size === 0) throw new FvError('BAD_INPUT', `${shown}: file is empty`);
-    switch (opts.format) {
-      case 'csv':
-      case 'tsv':
-        return await readCsv(file, shown, opts);
-      case 'jsonl':
-      case 'json':
-        return await readJson(file, shown, opts);
-      case 'arrow':
-      case 'parquet':
-        return await readBinary(file, shown, opts);
-    }
-  } finally {
+  } catch (e) {
     cleanup();
+    throw e;
+  }
+  const binary = opts.format === 'arrow' || opts.format === 'parquet';
+  return {
+    label: binary ? (pos) => `${shown} row ${pos}` : (pos) => `${shown}:${pos}`,
+    read: (batchRows) => {
+      switch (opts.format) {
+        case 'csv':
+        case 'tsv':
+          return readCsv(file, shown, opts, batchRows);
+        case 'jsonl':
+        case 'json':
+          return readJson(file, shown, opts, batchRows);
+        case 'arrow':
+        case 'parquet':
+          return readBinary(file, shown, opts, batchRows);
+      }
+    },
+    close: cleanup,
+  };
+}
+
+/** Reads a whole input into one store. */
+export async function readColumns(opts: ReadOptions): Promise<ReadResult> {
+  const input = await openInput(opts);
+  try {
+    let fields: Field[] = [];
+    let whole: RowBatch | null = null;
+    for await (const event of input.read(Infinity)) {
+      if (event.kind === 'fields') fields = event.fields;
+      else whole = event.batch;
+    }
+    const { store, positions } = whole ?? { store: new ColumnStore(fields), positions: [] };
+    return { store, rowLabel: (r) => input.label(positions[r]!) };
+  } finally {
+    input.close();
   }
 }
 
-async function readBinary(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
+async function* readBinary(file: string, shown: string, opts: ReadOptions, batchRows: number): AsyncGenerator<InputEvent> {
   let bytes: Uint8Array;
   try {
     bytes = fs.readFileSync(file);
@@ -114,7 +167,16 @@ async function readBinary(file: string, shown: string, opts: ReadOptions): Promi
   if (opts.schema && (opts.schema.length !== data.fields.length || opts.schema.some((f, i) => f.name !== data.fields[i]!.name))) {
     throw new FvError('SCHEMA_MISMATCH', `${shown}: columns (${data.fields.map((f) => f.name).join(', ')}) do not match (${opts.schema.map((f) => f.name).join(', ')})`);
   }
-  return { store: ColumnStore.fromTableData(data), rowLabel: (r) => `${shown} row ${r + 1}` };
+  yield { kind: 'fields', fields: data.fields };
+  // The decoded file is in memory already; batches only keep the typed copy small.
+  for (let start = 0; start === 0 || start < data.rowCount; start += batchRows) {
+    const end = Math.min(data.rowCount, start + batchRows);
+    const whole = start === 0 && end === data.rowCount;
+    const store = ColumnStore.fromTableData(whole ? data : { fields: data.fields, columns: data.columns.map((col) => col.slice(start, end)), rowCount: end - start });
+    const positions = new Float64Array(end - start);
+    for (let r = start; r < end; r++) positions[r - start] = r + 1;
+    yield { kind: 'rows', batch: { store, positions } };
+  }
 }
 
 /** Checks --schema against the file's columns and returns each column's fixed type (undefined: infer it). */
@@ -134,13 +196,15 @@ function fixedTypes(names: string[], opts: ReadOptions, shown: string): (FvType 
   return names.map((n) => opts.types?.get(n));
 }
 
-
 /**
  * Rows whose cells are seen before the column types are first guessed. The
  * guess is only provisional: every later cell still goes through inference,
  * and the file is converted again if the types of the whole file differ.
  */
 const SAMPLE_ROWS = 8192;
+
+/** Records the CSV parser hands over at a time (its default). */
+const PARSE_BATCH_ROWS = 8192;
 
 /**
  * CSV/TSV in one pass when it can be: the types of the first SAMPLE_ROWS
@@ -151,9 +215,10 @@ const SAMPLE_ROWS = 8192;
  * away and the file is converted again under the final types. The common
  * case parses the file once instead of twice, about a fifth of the import.
  */
-async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
+async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRows: number): AsyncGenerator<InputEvent> {
   const delimiter = opts.format === 'tsv' ? 9 : 44;
-  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown });
+  // Parsed batches no larger than the batches asked for, so that small ones (tests) are really small.
+  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown, batchSize: Math.min(PARSE_BATCH_ROWS, batchRows) });
   let header: string[] | null = null;
   let fixed: (FvType | undefined)[] = [];
   let inference: (TextInference | null)[] = [];
@@ -169,7 +234,10 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
       inference = fixed.map((t) => (t === undefined ? new TextInference() : null));
       start = 1;
       // Types all given: nothing to guess, and a bad cell is reported at once.
-      if (inference.every((x) => x === null)) conversion = new Conversion(header, fixed as FvType[], shown, true);
+      if (inference.every((x) => x === null)) {
+        conversion = new Conversion(header, fixed as FvType[], shown, true);
+        yield fieldsOf(conversion);
+      }
     }
     infer(batch, start);
     if (conversion === null) {
@@ -177,31 +245,47 @@ async function readCsv(file: string, shown: string, opts: ReadOptions): Promise<
       sampled += batch.length - start;
       if (sampled < SAMPLE_ROWS) continue;
       conversion = new Conversion(header, fixed.map((t, c) => t ?? inference[c]!.result()), shown, false);
+      yield fieldsOf(conversion);
       for (const b of sample.splice(0)) conversion.add(b);
-      continue;
-    }
-    conversion.add(start === 0 ? batch : batch.slice(start));
+    } else conversion.add(start === 0 ? batch : batch.slice(start));
+    // Once contradicted, the conversion is dropped: nothing more is handed over.
+    if (!conversion.contradicted && conversion.store.rowCount >= batchRows) yield rowsOf(conversion);
   }
   if (header === null) throw new FvError('BAD_INPUT', `${shown}: file is empty`);
   const types = fixed.map((t, c) => t ?? inference[c]!.result());
   if (conversion === null) {
     // A file shorter than the sample: its types are final already.
     conversion = new Conversion(header, types, shown, true);
+    yield fieldsOf(conversion);
     for (const b of sample) conversion.add(b);
   }
-  if (!conversion.contradicted && conversion.types.every((t, c) => sameType(t, types[c]!))) return conversion.result();
+  if (!conversion.contradicted && conversion.types.every((t, c) => sameType(t, types[c]!))) {
+    yield rowsOf(conversion);
+    return;
+  }
   // The guess was wrong: convert again under the types of the whole file.
   // A cell that does not convert under them (a given type) is reported here.
   const again = new Conversion(header, types, shown, true);
+  yield fieldsOf(again);
   let first = true;
   for await (const batch of records()) {
     again.add(first ? batch.slice(1) : batch);
     first = false;
+    if (again.store.rowCount >= batchRows) yield rowsOf(again);
   }
-  return again.result();
+  yield rowsOf(again);
 }
 
-async function readJson(file: string, shown: string, opts: ReadOptions): Promise<ReadResult> {
+function fieldsOf(conversion: Conversion): InputEvent {
+  return { kind: 'fields', fields: conversion.store.fields };
+}
+
+function rowsOf(conversion: Conversion): InputEvent {
+  const { store, lines } = conversion.drain();
+  return { kind: 'rows', batch: { store, positions: lines } };
+}
+
+async function* readJson(file: string, shown: string, opts: ReadOptions, batchRows: number): AsyncGenerator<InputEvent> {
   const records = () => parseJsonRecords(openSource(file, shown), { format: opts.format as 'json' | 'jsonl', fileName: shown });
   // Pass 1: column names in order of first appearance, and their types.
   const names: string[] = [];
@@ -227,9 +311,11 @@ async function readJson(file: string, shown: string, opts: ReadOptions): Promise
   const columnNames = names.length === 0 && opts.schema ? opts.schema.map((f) => f.name) : names;
   const fixed = fixedTypes(columnNames, opts, shown);
   const types = fixed.map((t, c) => t ?? inference[c]!.result());
-  const store = new ColumnStore(columnNames.map((name, c) => ({ name, type: types[c]! })));
+  const fields = columnNames.map((name, c) => ({ name, type: types[c]! }));
+  yield { kind: 'fields', fields };
   // Pass 2: convert; a key missing from a record is null.
-  const lines: number[] = [];
+  let store = new ColumnStore(fields);
+  let lines: number[] = [];
   const row: Value[] = new Array(columnNames.length);
   for await (const batch of records()) {
     for (const rec of batch) {
@@ -244,6 +330,11 @@ async function readJson(file: string, shown: string, opts: ReadOptions): Promise
       store.pushRow(row);
       lines.push(rec.line);
     }
+    if (store.rowCount >= batchRows) {
+      yield { kind: 'rows', batch: { store, positions: lines } };
+      store = new ColumnStore(fields);
+      lines = [];
+    }
   }
-  return { store, rowLabel: (r) => `${shown}:${lines[r]}` };
+  yield { kind: 'rows', batch: { store, positions: lines } };
 }
