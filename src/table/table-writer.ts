@@ -8,7 +8,7 @@
  * confined to a key range rewrites only the chunks it touches, and the same
  * rows always give the same chunks: identical data is stored once.
  */
-import { encodeChunk } from './chunk-encode.js';
+import { openChunkEncoder } from './chunk-encoder.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
@@ -16,7 +16,8 @@ import type { ColumnStore } from './column-store.js';
 import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
 import { typeToString } from './types.js';
 
-const MAX_PENDING_WRITES = 16;
+/** Chunks being encoded (in a worker) or written at a time. */
+const MAX_PENDING_CHUNKS = 16;
 
 /** Aim for chunks of about this many bytes of row data before compression. */
 const TARGET_CHUNK_BYTES = 64 * 1024;
@@ -80,30 +81,33 @@ export async function writeTable(store: ColumnStore, order: Uint32Array | null, 
   const total = new RowDigest();
   const chunks: ChunkRef[] = [];
   const pending: Promise<void>[] = [];
-  const enc = new RowEncoder();
+  const ends = chunkBoundaries(hashes, params);
+  const encoder = openChunkEncoder(blobs, keyIdx, ends.length);
   let start = 0;
   try {
-    for (const end of chunkBoundaries(hashes, params)) {
-      const { bytes, ref, digest } = encodeChunk(store, order, start, end, keyIdx, enc);
-      total.addDigest(digest);
-      chunks.push(ref);
-      const write = blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
-      // Marked handled now: a write failing while an older one is awaited must not be an
+    for (const [i, end] of ends.entries()) {
+      const stored = encoder.encode(store, order, start, end).then(({ ref, digest }) => {
+        chunks[i] = ref;
+        total.addDigest(digest);
+      });
+      // Marked handled now: a chunk failing while an older one is awaited must not be an
       // unhandled rejection (that kills the process); it is still thrown when awaited.
-      write.catch(() => {});
-      pending.push(write);
-      // A sliding window, not a batch barrier: waiting for all 16 writes left the
+      stored.catch(() => {});
+      pending.push(stored);
+      // A sliding window, not a batch barrier: waiting for all 16 chunks left the
       // main thread idle behind the slowest one. Waiting for the oldest keeps
-      // encoding going while the rest are deflated and written.
-      if (pending.length >= MAX_PENDING_WRITES) await pending.shift();
+      // encoding going while the rest are encoded, deflated and written.
+      if (pending.length >= MAX_PENDING_CHUNKS) await pending.shift();
       start = end;
     }
     await Promise.all(pending);
   } catch (e) {
-    // Let every write in flight finish (or clean up its temp file) before the
+    // Let every chunk in flight finish (or clean up its temp file) before the
     // failure is reported, so the caller can take back what was written.
     await Promise.allSettled(pending);
     throw e;
+  } finally {
+    await encoder.close();
   }
   const digest = total.toHex();
   return {
