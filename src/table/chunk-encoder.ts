@@ -5,15 +5,16 @@
  * encodeGatheredChunk on the same gathered arrays and write the same git
  * object.
  *
- * Workers are used when a table has enough chunks to pay for starting them
- * (a worker thread and its copy of apache-arrow take ~30-50 ms before the
- * first chunk), and only from the compiled dist/: run from the TypeScript
- * sources (the unit tests) there is no worker script, and chunks are
- * encoded in-thread. FV_WORKERS=N forces N workers for every table write,
- * FV_WORKERS=0 none.
+ * Worker threads are used only when FV_WORKERS=N (N > 0) asks for them,
+ * and only from the compiled dist/ (run from the TypeScript sources, as the
+ * unit tests do, there is no worker script). They are off by default
+ * because, with the rows of the whole table parsed before the first chunk is
+ * encoded, they did not pay: a worker spent ~0.3 s CPU starting (its own
+ * isolate and apache-arrow) and 1.5 to 3 times the main thread's CPU per
+ * chunk, so the writer waited on it (docs/PERFORMANCE.md, session 3). They
+ * pay once the main thread has other work meanwhile (parsing the next rows).
  */
 import { existsSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { FvError } from '../errors/FvError.js';
 import type { BlobStore } from './blob-store.js';
@@ -36,12 +37,6 @@ export interface ChunkEncoder {
   close(): Promise<void>;
 }
 
-/** Fewer chunks than this are encoded in-thread (unless FV_WORKERS says otherwise). */
-const MIN_CHUNKS_FOR_WORKERS = 64;
-
-/** Beyond a few workers the main thread (gather, file writes) is the limit. */
-const MAX_DEFAULT_WORKERS = 4;
-
 const WORKER_SCRIPT = new URL('./chunk-worker.js', import.meta.url);
 
 class InThreadChunkEncoder implements ChunkEncoder {
@@ -61,20 +56,17 @@ class InThreadChunkEncoder implements ChunkEncoder {
   async close(): Promise<void> {}
 }
 
-/** How many workers to encode `chunkCount` chunks with: FV_WORKERS, or one per spare core for a large table. */
-function workerCount(chunkCount: number): number {
+/** FV_WORKERS: how many worker threads encode chunks (default 0: the main thread does). */
+function workerCount(): number {
   const setting = process.env.FV_WORKERS;
-  if (setting !== undefined && setting !== '') {
-    if (!/^\d{1,2}$/.test(setting)) throw new FvError('BAD_USAGE', `FV_WORKERS=${JSON.stringify(setting)} is not a number of worker threads (0-99)`, { hint: 'FV_WORKERS=0 encodes chunks in the main thread' });
-    return Number(setting);
-  }
-  if (chunkCount < MIN_CHUNKS_FOR_WORKERS) return 0;
-  return Math.max(1, Math.min(MAX_DEFAULT_WORKERS, availableParallelism() - 1));
+  if (setting === undefined || setting === '') return 0;
+  if (!/^\d{1,2}$/.test(setting)) throw new FvError('BAD_USAGE', `FV_WORKERS=${JSON.stringify(setting)} is not a number of worker threads (0-99)`, { hint: 'FV_WORKERS=0 encodes chunks in the main thread' });
+  return Number(setting);
 }
 
 /** An encoder for a table of `chunkCount` chunks with key columns `keyIdx`, storing into `blobs`. */
 export function openChunkEncoder(blobs: BlobStore, keyIdx: number[], chunkCount: number): ChunkEncoder {
-  const count = chunkCount === 0 ? 0 : workerCount(chunkCount);
+  const count = chunkCount === 0 ? 0 : workerCount();
   const writeDeflated = blobs.writeDeflatedBlob?.bind(blobs);
   if (count === 0 || writeDeflated === undefined || !existsSync(fileURLToPath(WORKER_SCRIPT))) return new InThreadChunkEncoder(keyIdx, blobs);
   return new WorkerChunkEncoder(WORKER_SCRIPT, count, keyIdx, writeDeflated);
