@@ -9,10 +9,11 @@
  * and only from the compiled dist/ (run from the TypeScript sources, as the
  * unit tests do, there is no worker script). They are off by default
  * because, with the rows of the whole table parsed before the first chunk is
- * encoded, they did not pay: a worker spent ~0.3 s CPU starting (its own
- * isolate and apache-arrow) and 1.5 to 3 times the main thread's CPU per
- * chunk, so the writer waited on it (docs/PERFORMANCE.md, session 3). They
- * pay once the main thread has other work meanwhile (parsing the next rows).
+ * encoded, they did not pay: a worker costs ~0.3 s CPU to start (its own
+ * isolate and apache-arrow) and runs its first few hundred chunks slower
+ * while its code warms up, and the main thread only waits on it
+ * (docs/PERFORMANCE.md, session 3). They should pay once the main thread
+ * has other work meanwhile (parsing the next rows).
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
