@@ -9,9 +9,7 @@
  * of large blobs (isomorphic-git's own path is fixed at level 6), and a
  * batched fsync of new objects before the ref that makes them reachable.
  */
-import { createHash } from 'node:crypto';
 import * as nodeFs from 'node:fs';
-import { deflateSync } from 'node:zlib';
 import * as path from 'node:path';
 import { git } from './iso-git.js';
 import { FvError, fromIoError } from '../errors/FvError.js';
@@ -21,6 +19,7 @@ import type { ParsedTreeEntry } from './git-object-parse.js';
 import { ObjectReader, type RawObject } from './object-reader.js';
 import { RefReader } from './ref-reader.js';
 import { mergeBases } from './merge-base.js';
+import { deflateLooseObject, gitObjectId } from './loose-object.js';
 
 /** A tree entry, as git-object-parse.ts reads it (and isomorphic-git writes it). */
 export type TreeEntry = ParsedTreeEntry;
@@ -49,11 +48,6 @@ const refFs = atomicFsForGit();
 /** The id git gives a blob with these bytes. */
 export function gitBlobId(bytes: Uint8Array): string {
   return gitObjectId('blob', bytes);
-}
-
-/** The id git gives an object of this type and body. */
-function gitObjectId(type: string, body: Uint8Array): string {
-  return createHash('sha1').update(`${type} ${body.length}\0`).update(body).digest('hex');
 }
 
 /**
@@ -128,17 +122,30 @@ export class GitRepo {
 
   /** Writes a loose object (deflated at level 1) unless it exists, loose or packed; returns its id. */
   private async writeObject(type: 'blob' | 'tree', body: Uint8Array, oid: string): Promise<string> {
-    if (await this.hasLooseObject(oid)) return oid;
-    if (await this.hasPackedObject(oid, 1000)) return oid;
     // Sync on purpose: zlib's async form (thread pool) measured no faster at 1M rows
     // (13.2 s against 13.6 s, within noise) and raised peak RSS by ~30 MB towards the 400 MB cap.
-    const deflated = deflateSync(Buffer.concat([Buffer.from(`${type} ${body.length}\0`, 'utf8'), body]), { level: 1 });
+    await this.storeObject(oid, () => deflateLooseObject(type, body));
+    return oid;
+  }
+
+  /**
+   * Stores a blob whose id and loose object file (deflateLooseObject) were
+   * computed elsewhere: a chunk worker prepares both off the main thread.
+   * A no-op when the blob exists.
+   */
+  async writeDeflatedBlob(oid: string, deflated: Uint8Array): Promise<void> {
+    await this.storeObject(oid, () => deflated);
+  }
+
+  /** Writes object `oid` as a loose file of the bytes `deflated()` gives, unless it exists (deflating nothing then). */
+  private async storeObject(oid: string, deflated: () => Uint8Array): Promise<void> {
+    if (await this.hasLooseObject(oid)) return;
+    if (await this.hasPackedObject(oid, 1000)) return;
     try {
-      await this.writeLooseObject(oid, deflated);
+      await this.writeLooseObject(oid, deflated());
     } catch (e) {
       throw fromIoError(e, 'writing a git object');
     }
-    return oid;
   }
 
   /**

@@ -2,47 +2,72 @@
  * The work for one chunk of a table being written: its row digest, its
  * manifest entry (statistics, key range) and its canonical Arrow IPC bytes.
  * Chunks are independent of each other once the rows are in order, so this
- * is the unit that can be spread over cores; the chunk loop (boundaries,
- * write window, manifest) stays in table-writer.ts.
+ * is the unit that is spread over cores (chunk-encoder.ts): the main thread
+ * gathers the chunk's rows out of the whole store into fresh typed arrays
+ * (gatherChunk), and everything after that (encodeGatheredChunk) reads only
+ * those arrays, so it runs the same in a worker thread or in-thread.
  */
 import { encodeArrowChunk } from './arrow/arrow-chunk.js';
-import type { ChunkRef, ColumnStats } from './manifest.js';
+import type { GatheredColumn } from './arrow/arrow-chunk.js';
 import type { ColumnStore } from './column-store.js';
+import { encodeGatheredCell, gatheredExtremes, gatheredValue } from './gathered-column.js';
+import type { ChunkRef, ColumnStats } from './manifest.js';
 import { murmur3x86_128, RowDigest } from './row-hash.js';
 import type { RowEncoder } from './row-hash.js';
+import type { Field } from './types.js';
 import { formatValue } from './values.js';
 
-/** A column's manifest statistics over rows order[start..end), read from the typed column. */
-function columnStats(store: ColumnStore, c: number, order: Uint32Array | null, start: number, end: number): ColumnStats {
-  const t = store.fields[c]!.type;
-  const { nulls, minRow, maxRow } = store.columns[c]!.extremes(order, start, end);
-  return { nulls, min: minRow < 0 ? null : formatValue(store.get(c, minRow), t), max: maxRow < 0 ? null : formatValue(store.get(c, maxRow), t) };
+/** A chunk: its rows' columns, gathered in chunk order. The arrays are the chunk's own (never views of the store), so they can be transferred to a worker. */
+export interface GatheredChunk {
+  fields: Field[];
+  columns: GatheredColumn[];
+  rows: number;
 }
 
-/** Sum of the row hashes of rows order[start..end), hashed straight from the typed columns. */
-function chunkDigest(store: ColumnStore, order: Uint32Array | null, start: number, end: number, enc: RowEncoder): RowDigest {
-  const all = store.fields.map((_, i) => i);
+export interface EncodedChunk {
+  bytes: Uint8Array;
+  /** The manifest entry; `oid` is left empty for whoever stores `bytes`. */
+  ref: ChunkRef;
+  digest: RowDigest;
+}
+
+/** Rows order[start..end) of `store` (start..end when order is null), gathered. */
+export function gatherChunk(store: ColumnStore, order: Uint32Array | null, start: number, end: number): GatheredChunk {
+  return { fields: store.fields, columns: store.columns.map((col) => col.gather(order, start, end)), rows: end - start };
+}
+
+/** A column's manifest statistics. */
+function columnStats(chunk: GatheredChunk, c: number): ColumnStats {
+  const g = chunk.columns[c]!;
+  const t = chunk.fields[c]!.type;
+  const { nulls, minRow, maxRow } = gatheredExtremes(g, t, chunk.rows);
+  return { nulls, min: minRow < 0 ? null : formatValue(gatheredValue(g, t, minRow), t), max: maxRow < 0 ? null : formatValue(gatheredValue(g, t, maxRow), t) };
+}
+
+/** Sum of the row hashes of the chunk's rows. */
+function chunkDigest(chunk: GatheredChunk, enc: RowEncoder): RowDigest {
+  const { fields, columns } = chunk;
   const h = new Uint32Array(4);
   const digest = new RowDigest();
-  for (let i = start; i < end; i++) {
-    store.encodeRow(order === null ? i : order[i]!, all, enc);
+  for (let i = 0; i < chunk.rows; i++) {
+    enc.reset();
+    for (let c = 0; c < columns.length; c++) encodeGatheredCell(columns[c]!, fields[c]!.type, i, enc);
     murmur3x86_128(enc.bytes(), h, 0);
     digest.add(h, 0);
   }
   return digest;
 }
 
-/** Encodes rows order[start..end) of `store` as one chunk; `ref.oid` is left empty for the writer. */
-export function encodeChunk(store: ColumnStore, order: Uint32Array | null, start: number, end: number, keyIdx: number[], enc: RowEncoder): { bytes: Uint8Array; ref: ChunkRef; digest: RowDigest } {
-  const types = store.fields.map((f) => f.type);
-  const digest = chunkDigest(store, order, start, end, enc);
-  const bytes = encodeArrowChunk(store.fields, store.columns.map((col) => col.gather(order, start, end)), end - start);
-  const ref: ChunkRef = { oid: '', rows: end - start, bytes: bytes.length, digest: digest.toHex(), columns: types.map((_, c) => columnStats(store, c, order, start, end)) };
+/** Encodes a gathered chunk; `keyIdx` are the key columns (none: an unkeyed table). */
+export function encodeGatheredChunk(chunk: GatheredChunk, keyIdx: readonly number[], enc: RowEncoder): EncodedChunk {
+  const { fields, columns, rows } = chunk;
+  const digest = chunkDigest(chunk, enc);
+  const bytes = encodeArrowChunk(fields, columns, rows);
+  const ref: ChunkRef = { oid: '', rows, bytes: bytes.length, digest: digest.toHex(), columns: fields.map((_, c) => columnStats(chunk, c)) };
   if (keyIdx.length > 0) {
-    const first = order === null ? start : order[start]!;
-    const last = order === null ? end - 1 : order[end - 1]!;
-    ref.key_min = keyIdx.map((i) => formatValue(store.get(i, first), types[i]!));
-    ref.key_max = keyIdx.map((i) => formatValue(store.get(i, last), types[i]!));
+    const key = (row: number) => keyIdx.map((i) => formatValue(gatheredValue(columns[i]!, fields[i]!.type, row), fields[i]!.type));
+    ref.key_min = key(0);
+    ref.key_max = key(rows - 1);
   }
   return { bytes, ref, digest };
 }

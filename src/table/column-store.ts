@@ -57,7 +57,7 @@ export interface Extremes {
 }
 
 /** compareValues on two numbers (NaN greatest), without boxing. */
-function compareNumbers(a: number, b: number): number {
+export function compareNumbers(a: number, b: number): number {
   if (a === b) return 0; // as compareValues: -0 and 0 tie, the first seen is kept
   if (a !== a) return b !== b ? 0 : 1;
   if (b !== b) return -1;
@@ -65,7 +65,7 @@ function compareNumbers(a: number, b: number): number {
 }
 
 /** Extremes over rows via a comparison of row indexes and a presence test. */
-function scanExtremes(order: ArrayLike<number> | null, start: number, end: number, present: (r: number) => boolean, cmp: (a: number, b: number) => number): Extremes {
+export function scanExtremes(order: ArrayLike<number> | null, start: number, end: number, present: (r: number) => boolean, cmp: (a: number, b: number) => number): Extremes {
   let nulls = 0;
   let minRow = -1;
   let maxRow = -1;
@@ -283,6 +283,15 @@ export class BoolColumn implements Column {
   }
 }
 
+/** Bytes [i, ea) against bytes [j, eb) of `bytes`, bytewise, a prefix first. */
+export function compareByteRanges(bytes: Uint8Array, i: number, ea: number, j: number, eb: number): number {
+  for (; i < ea && j < eb; i++, j++) {
+    const x = bytes[i]!, y = bytes[j]!;
+    if (x !== y) return x < y ? -1 : 1;
+  }
+  return ea - i === eb - j ? 0 : i < ea ? 1 : -1;
+}
+
 /** utf8 / large_utf8: UTF-8 bytes plus offsets; null is offset -1 in `nulls`. */
 export class StringColumn implements Column {
   private bytes = new Uint8Array(64 * 1024);
@@ -336,15 +345,8 @@ export class StringColumn implements Column {
   }
   /** UTF-8 byte order is code point order, the order compareValues gives strings. */
   compare(a: number, b: number): number {
-    const bytes = this.bytes;
     const off = this.offsets;
-    let i = off[a]!, j = off[b]!;
-    const ea = off[a + 1]!, eb = off[b + 1]!;
-    for (; i < ea && j < eb; i++, j++) {
-      const x = bytes[i]!, y = bytes[j]!;
-      if (x !== y) return x < y ? -1 : 1;
-    }
-    return ea - i === eb - j ? 0 : i < ea ? 1 : -1;
+    return compareByteRanges(this.bytes, off[a]!, off[a + 1]!, off[b]!, off[b + 1]!);
   }
   gather(order: ArrayLike<number> | null, start: number, end: number): GatheredColumn {
     const n = end - start;

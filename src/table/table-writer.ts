@@ -8,7 +8,8 @@
  * confined to a key range rewrites only the chunks it touches, and the same
  * rows always give the same chunks: identical data is stored once.
  */
-import { encodeChunk } from './chunk-encode.js';
+import { openChunkEncoder } from './chunk-encoder.js';
+import type { ChunkEncoder } from './chunk-encoder.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
@@ -17,7 +18,8 @@ import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
 import type { Field } from './types.js';
 import { typeToString } from './types.js';
 
-const MAX_PENDING_WRITES = 16;
+/** Chunks being encoded (in a worker) or written at a time. */
+const MAX_PENDING_CHUNKS = 16;
 
 /** Aim for chunks of about this many bytes of row data before compression. */
 const TARGET_CHUNK_BYTES = 64 * 1024;
@@ -120,7 +122,10 @@ export class TableWriter {
   private readonly total = new RowDigest();
   private readonly chunks: ChunkRef[] = [];
   private readonly pending: Promise<void>[] = [];
-  private readonly enc = new RowEncoder();
+  /** Opened on the first chunk: a table with no rows starts no threads. */
+  private encoder: ChunkEncoder | null = null;
+  /** Chunks handed to the encoder; chunk i's entry lands in chunks[i] when stored, so the order never depends on timing. */
+  private emitted = 0;
   private rows = 0;
 
   /**
@@ -161,6 +166,7 @@ export class TableWriter {
   async finish(): Promise<TableManifest> {
     if (this.carried.rowCount > 0) await this.emit(this.carried, null, 0, this.carried.rowCount);
     await Promise.all(this.pending);
+    await this.closeEncoder();
     const { schema, rows } = this;
     const digest = this.total.toHex();
     return {
@@ -182,6 +188,7 @@ export class TableWriter {
    */
   async abandon(): Promise<void> {
     await Promise.allSettled(this.pending);
+    await this.closeEncoder();
   }
 
   private carry(store: ColumnStore, order: Uint32Array | null, start: number, end: number): void {
@@ -193,19 +200,28 @@ export class TableWriter {
 
   /** Encodes rows order[start..end) as one chunk and starts its write: the one place a chunk is encoded. */
   private async emit(store: ColumnStore, order: Uint32Array | null, start: number, end: number): Promise<void> {
-    const { bytes, ref, digest } = encodeChunk(store, order, start, end, this.keyIdx, this.enc);
-    this.total.addDigest(digest);
-    this.chunks.push(ref);
+    this.encoder ??= openChunkEncoder(this.blobs, this.keyIdx, 1);
+    const i = this.emitted++;
     this.rows += end - start;
-    const write = this.blobs.writeBlob(bytes).then((oid) => void (ref.oid = oid));
-    // Marked handled now: a write failing while an older one is awaited must not be an
+    // encode() takes its copy of the rows before it returns, so `store` may be dropped or replaced after this.
+    const stored = this.encoder.encode(store, order, start, end).then(({ ref, digest }) => {
+      this.chunks[i] = ref;
+      this.total.addDigest(digest);
+    });
+    // Marked handled now: a chunk failing while an older one is awaited must not be an
     // unhandled rejection (that kills the process); it is still thrown when awaited.
-    write.catch(() => {});
-    this.pending.push(write);
-    // A sliding window, not a batch barrier: waiting for all 16 writes left the
+    stored.catch(() => {});
+    this.pending.push(stored);
+    // A sliding window, not a batch barrier: waiting for all chunks left the
     // main thread idle behind the slowest one. Waiting for the oldest keeps
-    // encoding going while the rest are deflated and written.
-    if (this.pending.length >= MAX_PENDING_WRITES) await this.pending.shift();
+    // encoding going while the rest are encoded, deflated and written.
+    if (this.pending.length >= MAX_PENDING_CHUNKS) await this.pending.shift();
+  }
+
+  private async closeEncoder(): Promise<void> {
+    const encoder = this.encoder;
+    this.encoder = null;
+    await encoder?.close();
   }
 }
 

@@ -1,0 +1,99 @@
+/**
+ * Reads one chunk's gathered columns (the typed arrays ColumnStore.gather
+ * gives for the chunk's rows, in chunk order) the way ColumnStore reads its
+ * own columns: a cell's row encoding, a cell's value and a column's
+ * extremes. A chunk's digest, statistics and key range are computed from
+ * these, so a worker thread that holds only the gathered arrays computes
+ * exactly what the main thread would from the whole store.
+ */
+import type { GatheredColumn } from './arrow/arrow-chunk.js';
+import { compareByteRanges, compareNumbers, scanExtremes } from './column-store.js';
+import type { Extremes } from './column-store.js';
+import type { RowEncoder } from './row-hash.js';
+import type { FvType, Value } from './types.js';
+import { compareValues } from './values.js';
+
+const DECODER = new TextDecoder();
+
+function present(valid: Uint8Array | null, i: number): boolean {
+  return valid === null || valid[i] !== 0;
+}
+
+/** Appends row i's cell to a row encoding: the bytes Column.encodeCell writes for the same cell. */
+export function encodeGatheredCell(g: GatheredColumn, t: FvType, i: number, enc: RowEncoder): void {
+  switch (g.kind) {
+    case 'number':
+      if (!present(g.valid, i)) enc.addNull();
+      else if (t.kind === 'float32' || t.kind === 'float64') enc.addFloat(g.values[i]!);
+      else enc.addIntNumber(g.values[i]!);
+      return;
+    case 'int64':
+      if (!present(g.valid, i)) enc.addNull();
+      else enc.addInt64Words(g.words[2 * i]!, g.words[2 * i + 1]!, t.kind !== 'uint64');
+      return;
+    case 'bool':
+      if (g.values[i] === 2) enc.addNull();
+      else enc.addBool(g.values[i] === 1);
+      return;
+    case 'utf8':
+      if (!present(g.valid, i)) enc.addNull();
+      else enc.addByteRange(g.bytes, g.offsets[i]!, g.offsets[i + 1]!);
+      return;
+    case 'values':
+      enc.add(g.values[i]!, t);
+  }
+}
+
+/** Row i's value, as Column.get gives it. */
+export function gatheredValue(g: GatheredColumn, t: FvType, i: number): Value {
+  switch (g.kind) {
+    case 'number':
+      return present(g.valid, i) ? g.values[i]! : null;
+    case 'int64': {
+      if (!present(g.valid, i)) return null;
+      const v = (BigInt(g.words[2 * i + 1]!) << 32n) | BigInt(g.words[2 * i]!);
+      return t.kind === 'uint64' ? v : BigInt.asIntN(64, v);
+    }
+    case 'bool':
+      return g.values[i] === 2 ? null : g.values[i] === 1;
+    case 'utf8':
+      return present(g.valid, i) ? DECODER.decode(g.bytes.subarray(g.offsets[i]!, g.offsets[i + 1]!)) : null;
+    case 'values':
+      return g.values[i]!;
+  }
+}
+
+/** Two 64-bit integers given as word pairs: high words (signed unless uint64), then low words. */
+function compareWords(w: Uint32Array, a: number, b: number, signed: boolean): number {
+  const ha = signed ? w[2 * a + 1]! | 0 : w[2 * a + 1]!;
+  const hb = signed ? w[2 * b + 1]! | 0 : w[2 * b + 1]!;
+  if (ha !== hb) return ha < hb ? -1 : 1;
+  const la = w[2 * a]!, lb = w[2 * b]!;
+  return la === lb ? 0 : la < lb ? -1 : 1;
+}
+
+/** Null count and the rows of the least and greatest value of the chunk's n rows, as Column.extremes gives them. */
+export function gatheredExtremes(g: GatheredColumn, t: FvType, n: number): Extremes {
+  switch (g.kind) {
+    case 'number': {
+      const v = g.values;
+      return scanExtremes(null, 0, n, (i) => present(g.valid, i), (a, b) => compareNumbers(v[a]!, v[b]!));
+    }
+    case 'int64': {
+      const signed = t.kind !== 'uint64';
+      return scanExtremes(null, 0, n, (i) => present(g.valid, i), (a, b) => compareWords(g.words, a, b, signed));
+    }
+    case 'bool': {
+      const v = g.values;
+      return scanExtremes(null, 0, n, (i) => v[i] !== 2, (a, b) => v[a]! - v[b]!);
+    }
+    case 'utf8': {
+      const off = g.offsets;
+      return scanExtremes(null, 0, n, (i) => present(g.valid, i), (a, b) => compareByteRanges(g.bytes, off[a]!, off[a + 1]!, off[b]!, off[b + 1]!));
+    }
+    case 'values': {
+      const v = g.values;
+      return scanExtremes(null, 0, n, (i) => v[i] !== null, (a, b) => compareValues(v[a]!, v[b]!));
+    }
+  }
+}
