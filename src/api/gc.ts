@@ -33,6 +33,7 @@ import { FvError } from '../errors/FvError.js';
 import { parseDuration } from '../features/duration.js';
 import { decodeIndex } from '../storage/git-index.js';
 import type { RepoContext } from './context.js';
+import { walkFiles } from '../storage/walk-files.js';
 
 export const DEFAULT_GC_GRACE = 'PT1H';
 
@@ -83,21 +84,6 @@ function readIfSmall(file: string): string | null {
     return fs.readFileSync(file, 'latin1');
   } catch {
     return null;
-  }
-}
-
-/** Every regular file under `dir` (not following symlinks), skipping directories `skip` says no to. */
-function* walkFiles(dir: string, skip: (name: string) => boolean = () => false): Generator<string> {
-  let entries: fs.Dirent[];
-  try {
-    entries = fs.readdirSync(dir, { withFileTypes: true });
-  } catch {
-    return;
-  }
-  for (const e of entries) {
-    const p = path.join(dir, e.name);
-    if (e.isDirectory() && !skip(e.name)) yield* walkFiles(p, skip);
-    else if (e.isFile()) yield p;
   }
 }
 

@@ -8,6 +8,7 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { walkFiles } from './walk-files.js';
 
 /** Where a short name is looked for, in order (git's own rules, as isomorphic-git applies them). */
 function candidates(ref: string): string[] {
@@ -83,20 +84,8 @@ export class RefReader {
   /** Names under `prefix` (e.g. "refs/heads"), loose and packed, without the prefix; peeled entries left out. */
   list(prefix: string): string[] {
     const names = new Set<string>();
-    const walk = (dir: string, rel: string): void => {
-      let entries: fs.Dirent[];
-      try {
-        entries = fs.readdirSync(dir, { withFileTypes: true });
-      } catch {
-        return;
-      }
-      for (const e of entries) {
-        const name = rel === '' ? e.name : `${rel}/${e.name}`;
-        if (e.isDirectory()) walk(path.join(dir, e.name), name);
-        else names.add(name);
-      }
-    };
-    walk(path.join(this.gitdir, prefix), '');
+    const dir = path.join(this.gitdir, prefix);
+    for (const file of walkFiles(dir)) names.add(path.relative(dir, file).split(path.sep).join('/'));
     for (const key of this.packedMap().keys()) {
       if (key.startsWith(`${prefix}/`) && !key.endsWith('^{}')) names.add(key.slice(prefix.length + 1));
     }

@@ -34,7 +34,7 @@ import * as arrow from 'apache-arrow';
 import { FvError, isFvError } from '../../errors/FvError.js';
 import type { TableData } from '../table-data.js';
 import { typeToString, type Field, type Value } from '../types.js';
-import { hasMagicAt, Malformed, malformed, MAX_ROWS, UnsupportedInput, verifyFile, verifyStream } from './arrow-ipc-verify.js';
+import { hasMagicAt, malformed, MAX_ROWS, UnsupportedInput, verifyFile, verifyStream } from './arrow-ipc-verify.js';
 import { arrowTypeToFv, fvTypeToArrow } from './arrow-types.js';
 
 export type IpcFormat = 'file' | 'stream';
