@@ -12,16 +12,9 @@ import type { FvType, Value } from '../../../src/table/types.js';
 import { typeToString } from '../../../src/table/types.js';
 import { parseFloatBytes, parseIntegerBytes, parseTimestampBytes, parseValueAs } from '../../../src/table/values.js';
 import { chunksOf, fromChunks, utf8 } from './byte-input.js';
+import { mutations, rng } from '../../helpers/random.js';
 
 /** Deterministic PRNG so failures reproduce. */
-function rng(seed: number): () => number {
-  let x = seed >>> 0;
-  return () => {
-    x ^= x << 13; x >>>= 0; x ^= x >>> 17; x ^= x << 5; x >>>= 0;
-    return x / 2 ** 32;
-  };
-}
-
 const FLOAT_SEEDS = [
   '0', '-0', '+0', '0.0', '-0.0', '1.5', '-.5', '.5', '5.', '+5', '-325.1861', '26.5925', '0.1234567890123', '98765432109876.5',
   '0.000000000000001', '123456789012345', '1234567890123456', '12345678901234567890', '9007199254740993', '0.1000000000000000055511151231257827',
@@ -33,26 +26,6 @@ const INT_SEEDS = ['0', '-0', '+0', '007', '-128', '127', '255', '256', '-1', '2
   '-9223372036854775808', '9223372036854775807', '9223372036854775808', '18446744073709551615', '1.0', '1e3', '', ' 1', '+-1', '١٢'];
 const TS_SEEDS = ['2024-08-07T09:40:07Z', '2024-08-07T09:40:07.123Z', '2024-08-07 09:40:07.5+05:30', '2024-08-07T09:40', '2024-08-07T09:40:07.123456789',
   '2024-02-29T00:00:00', '2023-02-29T00:00:00', '1969-12-31T23:59:59.999-0130', '2024-08-07', '0000-01-01T00:00:00Z', '9999-12-31T23:59:59Z'];
-
-/** Random edits of the seeds, over an alphabet of the characters the grammars care about. */
-function mutations(seeds: string[], seed: number, count: number, alphabet: string): string[] {
-  const r = rng(seed);
-  const out = [...seeds];
-  for (let n = 0; n < count; n++) {
-    const chars = [...seeds[Math.floor(r() * seeds.length)]!];
-    const edits = Math.floor(r() * 3);
-    for (let e = 0; e < edits; e++) {
-      const p = Math.floor(r() * (chars.length + 1));
-      const c = alphabet[Math.floor(r() * alphabet.length)]!;
-      const op = r();
-      if (op < 0.4) chars[p] = c;
-      else if (op < 0.7) chars.splice(p, 0, c);
-      else chars.splice(p, 1);
-    }
-    out.push(chars.join(''));
-  }
-  return out;
-}
 
 /** Random decimal literals: many digits, points and exponents. */
 function randomFloats(seed: number, count: number): string[] {

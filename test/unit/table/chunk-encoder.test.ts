@@ -2,13 +2,11 @@
 // what ColumnStore itself says about the same rows, and the worker pool:
 // same chunks as in-thread encoding, and a failing or dying worker surfaces
 // as the error the main thread would have raised.
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { inflateSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import type { BlobStore } from '../../../src/table/blob-store.js';
 import { encodeGatheredChunk, gatherChunk } from '../../../src/table/chunk-encode.js';
 import { openChunkEncoder } from '../../../src/table/chunk-encoder.js';
 import type { ChunkEncoder, StoredChunk } from '../../../src/table/chunk-encoder.js';
@@ -17,24 +15,16 @@ import { ColumnStore } from '../../../src/table/column-store.js';
 import { murmur3x86_128, RowDigest, RowEncoder } from '../../../src/table/row-hash.js';
 import { formatValue } from '../../../src/table/values.js';
 import { allTypes } from '../arrow/all-types.js';
+import { MemoryBlobs as PlainMemoryBlobs } from '../../helpers/memory-blobs.js';
 
 /** Blobs in memory, stored either way a ChunkEncoder stores them, kept as their raw bytes. */
-class MemoryBlobs implements BlobStore {
-  readonly blobs = new Map<string, Uint8Array>();
-  async writeBlob(bytes: Uint8Array): Promise<string> {
-    const oid = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-    this.blobs.set(oid, bytes);
-    return oid;
-  }
+class MemoryBlobs extends PlainMemoryBlobs {
   async writeDeflatedBlob(oid: string, deflated: Uint8Array): Promise<void> {
     const object = inflateSync(deflated);
     const body = object.subarray(object.indexOf(0) + 1);
     expect(await new MemoryBlobs().writeBlob(body), 'the object id is the SHA-1 of the inflated object').toBe(oid);
     expect(object.subarray(0, object.indexOf(0)).toString()).toBe(`blob ${body.length}`);
     this.blobs.set(oid, new Uint8Array(body));
-  }
-  async readBlob(oid: string): Promise<Uint8Array> {
-    return this.blobs.get(oid)!;
   }
 }
 

@@ -2,7 +2,6 @@
 // and writing table versions as patches over an earlier version's chunks,
 // through an in-memory blob store. Every patched version is checked against
 // the same rows written whole: same rows read back, same content hash.
-import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import type { BlobStore } from '../../../src/table/blob-store.js';
 import { ColumnStore } from '../../../src/table/column-store.js';
@@ -15,20 +14,7 @@ import type { TableData } from '../../../src/table/table-data.js';
 import { readWholeTable } from '../../../src/table/table-reader.js';
 import { writeTable } from '../../../src/table/table-writer.js';
 import type { Field, Value } from '../../../src/table/types.js';
-
-class MemoryBlobs implements BlobStore {
-  readonly blobs = new Map<string, Uint8Array>();
-  async writeBlob(bytes: Uint8Array): Promise<string> {
-    const oid = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
-    this.blobs.set(oid, bytes);
-    return oid;
-  }
-  async readBlob(oid: string): Promise<Uint8Array> {
-    const b = this.blobs.get(oid);
-    if (!b) throw new Error(`no blob ${oid}`);
-    return b;
-  }
-}
+import { MemoryBlobs } from '../../helpers/memory-blobs.js';
 
 const FIELDS: Field[] = [
   { name: 'id', type: { kind: 'int32' } },
