@@ -1,9 +1,14 @@
 /**
  * A fetch as one all-or-nothing step. isomorphic-git moves the tracking refs
- * (`refs/remotes/<name>/*`) and `.git/shallow` before the pack has even
- * arrived, so everything a fetch may touch is recorded first and put back
- * if the transfer fails or what arrived does not pass validation: the
- * tracking refs, the shallow list, and any new pack files.
+ * (`refs/remotes/<name>/*`), adds tags and rewrites `.git/shallow` before
+ * the pack has even arrived, so everything a fetch may touch is recorded
+ * first and put back if the transfer fails or what arrived does not pass
+ * validation: the tracking refs, the tags, the shallow list, and any new
+ * pack files.
+ *
+ * Tags come along as `git fetch` brings them, for a whole fetch (not a
+ * single-branch or shallow one): every remote tag whose name is new here.
+ * A tag that exists locally keeps its value, as git keeps it.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -27,6 +32,8 @@ export interface FetchResult {
   remote: string;
   /** Tracking refs that changed: short name (`origin/main`), old and new commit. */
   updated: { ref: string; from: string | null; to: string }[];
+  /** Tags that arrived (short names, sorted) and the object each names. */
+  tags: { tag: string; to: string }[];
   /** The remote's default branch (short name), when it says. */
   defaultBranch: string | null;
   bytesReceived: number;
@@ -34,6 +41,8 @@ export interface FetchResult {
 
 interface Saved {
   refs: Map<string, Buffer>;
+  /** Names of the loose tag refs (a fetch only ever adds loose ones). */
+  tags: Set<string>;
   shallow: Buffer | null;
   packs: Set<string>;
 }
@@ -53,6 +62,7 @@ function save(gitdir: string, remote: string): Saved {
   const shallowFile = path.join(gitdir, 'shallow');
   return {
     refs: readTreeFiles(path.join(gitdir, 'refs', 'remotes', remote)),
+    tags: new Set(readTreeFiles(path.join(gitdir, 'refs', 'tags')).keys()),
     shallow: fs.existsSync(shallowFile) ? fs.readFileSync(shallowFile) : null,
     packs: new Set(listPackFiles(gitdir)),
   };
@@ -65,6 +75,8 @@ function restore(gitdir: string, remote: string, s: Saved): void {
     fs.mkdirSync(path.dirname(path.join(refsDir, rel)), { recursive: true });
     fs.writeFileSync(path.join(refsDir, rel), bytes);
   }
+  const tagsDir = path.join(gitdir, 'refs', 'tags');
+  for (const rel of readTreeFiles(tagsDir).keys()) if (!s.tags.has(rel)) fs.rmSync(path.join(tagsDir, rel), { force: true });
   const shallowFile = path.join(gitdir, 'shallow');
   if (s.shallow === null) fs.rmSync(shallowFile, { force: true });
   else fs.writeFileSync(shallowFile, s.shallow);
@@ -112,6 +124,7 @@ export async function fetchValidated(git: GitRepo, remote: string, url: string, 
       ...(opts.branch !== undefined ? { ref: opts.branch } : {}),
       ...(opts.depth !== undefined ? { depth: opts.depth } : {}),
       singleBranch: opts.singleBranch === true,
+      tags: opts.singleBranch !== true && opts.depth === undefined,
     });
     // Old values that were missing count as absent, so what arrives for them is validated.
     const oldRefs = new Map([...refValues(before.refs)].filter(([, oid]) => known.has(oid)));
@@ -121,15 +134,41 @@ export async function fetchValidated(git: GitRepo, remote: string, url: string, 
       if (rel === 'HEAD' || oldRefs.get(rel) === oid) continue;
       updated.push({ ref: `${remote}/${rel}`, from: oldRefs.get(rel) ?? null, to: oid });
     }
-    await new HistoryValidator(git).validate(updated.map((u) => u.to), known, shallowSet(git.gitdir));
+    const tags = newTags(git.gitdir, before);
+    const tips = [...updated.map((u) => u.to), ...(await taggedCommits(git, tags))];
+    await new HistoryValidator(git).validate(tips, known, shallowSet(git.gitdir));
     if (newRefs.size > 0) await requireFvHistory(git, remote, newRefs, opts.requireFv, url);
     updated.sort((a, b) => (a.ref < b.ref ? -1 : 1));
     const defaultBranch = r.defaultBranch?.startsWith('refs/heads/') ? r.defaultBranch.slice('refs/heads/'.length) : null;
-    return { remote, updated, defaultBranch, bytesReceived: r.bytesReceived };
+    return { remote, updated, tags, defaultBranch, bytesReceived: r.bytesReceived };
   } catch (e) {
     restore(git.gitdir, remote, before);
     throw e;
   }
+}
+
+/** The tags the fetch added, by name. */
+function newTags(gitdir: string, before: Saved): FetchResult['tags'] {
+  const now = refValues(readTreeFiles(path.join(gitdir, 'refs', 'tags')));
+  return [...now].filter(([tag]) => !before.tags.has(tag)).map(([tag, to]) => ({ tag, to })).sort((a, b) => (a.tag < b.tag ? -1 : 1));
+}
+
+/**
+ * The commits new tags name (through annotated tags), to be validated like
+ * fetched branches. A tag of a tree or blob names no history fv would read.
+ */
+async function taggedCommits(git: GitRepo, tags: FetchResult['tags']): Promise<string[]> {
+  const out: string[] = [];
+  for (const { tag, to } of tags) {
+    let target: string;
+    try {
+      target = await git.peel(to);
+    } catch {
+      throw new FvError('REMOTE_ERROR', `the remote sent an incomplete history: tag ${tag} (${to}) names a missing object`, { hint: 'nothing was changed; try again, or check the remote with `git fsck`' });
+    }
+    if ((await git.objectType(target)) === 'commit') out.push(target);
+  }
+  return out;
 }
 
 async function requireFvHistory(git: GitRepo, remote: string, refs: Map<string, string>, branch: string | undefined, url: string): Promise<void> {

@@ -120,10 +120,11 @@ export function registerRemoteCommands(program: Command): void {
     .action(async (name: string | undefined, o: { quiet?: boolean; json?: boolean }) => {
       const repo = await openRepository();
       const r = await withProgress('fetch', o.quiet || o.json, (onProgress) => repo.fetch(name, { onProgress }));
-      if (o.json) return printJson({ remote: r.remote, updated: r.updated.map((u) => ({ ref: u.ref, from: u.from, to: u.to })), bytes: r.bytesReceived });
+      if (o.json) return printJson({ remote: r.remote, updated: r.updated.map((u) => ({ ref: u.ref, from: u.from, to: u.to })), tags: r.tags, bytes: r.bytesReceived });
       if (o.quiet) return;
-      if (r.updated.length === 0) return print(`${r.remote}: up to date`);
+      if (r.updated.length === 0 && r.tags.length === 0) return print(`${r.remote}: up to date`);
       for (const u of r.updated) print(`${u.ref}: ${u.from === null ? '(new)' : u.from.slice(0, 7)} -> ${u.to.slice(0, 7)}`);
+      for (const t of r.tags) print(`tag ${t.tag}: (new) -> ${t.to.slice(0, 7)}`);
     });
 
   program

@@ -202,11 +202,12 @@ export interface FetchedPack {
 }
 
 /**
- * Fetches into the object store and updates `refs/remotes/<remote>/*`.
- * isomorphic-git writes the tracking refs before the pack arrives, so the
+ * Fetches into the object store and updates `refs/remotes/<remote>/*`
+ * (and, with `tags`, adds the remote's tags that are new here).
+ * isomorphic-git writes the refs before the pack arrives, so the
  * caller must snapshot and restore them if anything fails (api/remote-fetch.ts).
  */
-export async function fetchPack(t: RemoteTarget & { remote: string; ref?: string; depth?: number; singleBranch?: boolean }): Promise<FetchedPack> {
+export async function fetchPack(t: RemoteTarget & { remote: string; ref?: string; depth?: number; singleBranch?: boolean; tags?: boolean }): Promise<FetchedPack> {
   const s = session(t);
   try {
     const r = await git.fetch({
@@ -218,7 +219,8 @@ export async function fetchPack(t: RemoteTarget & { remote: string; ref?: string
       ...(t.ref !== undefined ? { ref: t.ref, remoteRef: t.ref } : {}),
       ...(t.depth !== undefined ? { depth: t.depth } : {}),
       singleBranch: t.singleBranch === true,
-      tags: false,
+      // With tags, isomorphic-git writes refs/tags/<name> for each remote tag not present locally (never overwriting one).
+      tags: t.tags === true,
       onAuth: s.onAuth,
       onAuthFailure: s.onAuthFailure,
       onProgress: s.onProgress,

@@ -397,6 +397,11 @@ export class GitRepo {
     return oid;
   }
 
+  /** The type of object `oid`, or undefined when the store does not hold it. */
+  async objectType(oid: string): Promise<RawObject['type'] | undefined> {
+    return (await this.readRaw(oid))?.type;
+  }
+
   /** Follows annotated tags down to the object they name. */
   async peel(oid: string): Promise<string> {
     const obj = await this.readPeeled(oid);

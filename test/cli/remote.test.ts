@@ -186,7 +186,8 @@ describe('remotes: push, clone, pull, merge over smart HTTP', { timeout: 300_000
     const head = rev(a, 'main');
     const out = ok(a, ['fetch']);
     await tick();
-    expect(out).toBe(`origin/main: ${head.slice(0, 7)} -> ${rev(origin, 'main').slice(0, 7)}\n`);
+    expect(out).toBe(`origin/main: ${head.slice(0, 7)} -> ${rev(origin, 'main').slice(0, 7)}\ntag v1: (new) -> ${rev(origin, 'v1').slice(0, 7)}\n`);
+    expect(rev(a, 'v1')).toBe(rev(origin, 'v1'));
     expect(rev(a, 'main')).toBe(head);
     expect(rev(a, 'origin/main')).toBe(rev(origin, 'main'));
     expect(ok(a, ['export', 'people', '--at', 'origin/main'])).toBe('id,name,score\n1,ann,10\n');
@@ -204,6 +205,56 @@ describe('remotes: push, clone, pull, merge over smart HTTP', { timeout: 300_000
     expect(git(path.join(server.root, 'fetch.git'), ['rev-parse', 'main']).stdout.trim()).toBe(rev(a, 'main'));
     expectBareClean(url);
     await tick();
+  });
+
+  it('fetch and clone bring tags, lightweight and annotated; a local tag of the same name is kept; a tag of hostile history is refused and leaves no tag behind', async () => {
+    const { dir: origin, url } = published('tags.git');
+    await tick();
+    const a = cloneTo(url);
+    await tick();
+    const first = rev(origin, 'main');
+    put(origin, 'people', 'id,name,score\n1,ann,11\n', 'second');
+    ok(origin, ['tag', 'light', first]);
+    ok(origin, ['tag', 'ann', '-m', 'release']);
+    ok(origin, ['tag', 'mine', first]);
+    ok(origin, ['push', '--tags', '-q']);
+    await tick();
+    // A local tag of the same name is kept even when the remote's names another commit.
+    put(a, 'people', 'id,name,score\n7,gil,70\n', 'local');
+    ok(a, ['tag', 'mine']);
+    const mine = rev(a, 'mine');
+    const json = JSON.parse(ok(a, ['fetch', '--json']));
+    expect(json.tags).toEqual([
+      { tag: 'ann', to: git(origin, ['rev-parse', 'refs/tags/ann']).stdout.trim() },
+      { tag: 'light', to: first },
+    ]);
+    expect(rev(a, 'ann^{commit}')).toBe(rev(origin, 'main'));
+    expect(git(a, ['cat-file', '-t', 'refs/tags/ann']).stdout.trim()).toBe('tag');
+    expect(rev(a, 'mine')).toBe(mine);
+    expect(ok(a, ['export', 'people', '--at', 'ann'])).toBe('id,name,score\n1,ann,11\n');
+    expect(ok(a, ['fetch'])).toBe('origin: up to date\n');
+    expectGitClean(a);
+    await tick();
+
+    const c = cloneTo(url);
+    await tick();
+    expect(git(c, ['tag', '--list']).stdout.split('\n').filter(Boolean).sort()).toEqual(['ann', 'light', 'mine']);
+    expect(ok(c, ['export', 'people', '--at', 'light'])).toBe('id,name,score\n1,ann,10\n2,bob,20\n3,cy,30\n4,dee,40\n5,eve,50\n');
+    expectGitClean(c);
+    await tick();
+
+    // A tag naming a commit with a hostile tree: the fetch fails and adds no tag.
+    const bare = path.join(server.root, 'tags.git');
+    const good = rev(bare, 'main');
+    const bad = hostileCommit(bare, [{ name: 'fv.json', content: '{\n  "format": 1\n}\n' }, { name: '..', content: 'pwned\n' }]);
+    git(bare, ['update-ref', 'refs/heads/main', good]);
+    git(bare, ['update-ref', 'refs/tags/evil', bad]);
+    const before = treeState(c);
+    fails(c, ['fetch'], /the path component "\.\."/);
+    await tick();
+    expect(treeState(c)).toEqual(before);
+    expect(git(c, ['tag', '--list', 'evil']).stdout).toBe('');
+    expectGitClean(c);
   });
 
   it('pushes a long history in bounded steps, oldest first (json result)', async () => {
