@@ -1,7 +1,11 @@
 /**
- * Streaming import: a table written whole as a new version (a first import,
- * or a replace that changes the key) is written while its file is read, so
- * memory holds batches of rows, never the whole table.
+ * Streaming import: a replace is written while its file is read, so memory
+ * holds batches of rows, never the whole table. A table written whole (a
+ * first import, a replace that changes the schema or key) goes to a
+ * TableWriter; the next version of a keyed table under the same schema goes
+ * to a PatchBuilder (table/patch/patch-builder.ts), which merge-joins the
+ * rows with the current version's chunks. Should the patch grow past its
+ * limit, the attempt stops and the file is read again and written whole.
  *
  * Rows are first taken to be in key order (as exports and most generated
  * files are): each batch is checked to continue strictly ascending (the same

@@ -34,6 +34,8 @@ const READ_AHEAD = 8;
 class SortedRows {
   /** Row hashes in key order, 4 lanes a row. */
   readonly hashes: Uint32Array;
+  /** Every column in key order. */
+  readonly columns: GatheredColumn[];
   /** The key columns in key order. */
   readonly keys: GatheredColumn[];
 
@@ -43,7 +45,8 @@ class SortedRows {
   ) {
     const { store, order } = batch;
     this.hashes = hashStoreRows(store, order);
-    this.keys = keyIdx.map((c) => store.columns[c]!.gather(order, 0, store.rowCount));
+    this.columns = store.columns.map((col) => col.gather(order, 0, store.rowCount));
+    this.keys = keyIdx.map((c) => this.columns[c]!);
   }
 
   /** The store row of the i-th row in key order. */
@@ -111,6 +114,41 @@ class ColumnExtremes {
   stats(): ColumnStats {
     const text = (x: { value: Value } | null): string | null => (x === null ? null : formatValue(x.value, this.type));
     return { nulls: this.nulls, min: text(this.min), max: text(this.max) };
+  }
+}
+
+/** Whether two cells of the same field's gathered columns surely have the same row encoding (false: perhaps not). */
+function encodeAlike(x: GatheredColumn, i: number, y: GatheredColumn, j: number): boolean {
+  switch (x.kind) {
+    case 'number': {
+      const yv = y as typeof x;
+      const p = x.valid === null || x.valid[i] !== 0;
+      if (p !== (yv.valid === null || yv.valid[j] !== 0)) return false;
+      if (!p) return true;
+      const u = x.values[i]!, v = yv.values[j]!;
+      // Every NaN encodes as the one canonical NaN; 0 and -0 encode differently.
+      return u === v ? u !== 0 || 1 / u === 1 / v : u !== u && v !== v;
+    }
+    case 'int64': {
+      const yv = y as typeof x;
+      const p = x.valid === null || x.valid[i] !== 0;
+      if (p !== (yv.valid === null || yv.valid[j] !== 0)) return false;
+      return !p || (x.words[2 * i] === yv.words[2 * j] && x.words[2 * i + 1] === yv.words[2 * j + 1]);
+    }
+    case 'bool':
+      return x.values[i] === (y as typeof x).values[j];
+    case 'utf8': {
+      const yv = y as typeof x;
+      const p = x.valid === null || x.valid[i] !== 0;
+      if (p !== (yv.valid === null || yv.valid[j] !== 0)) return false;
+      if (!p) return true;
+      const a0 = x.offsets[i]!, n = x.offsets[i + 1]! - a0, b0 = yv.offsets[j]!;
+      if (yv.offsets[j + 1]! - b0 !== n) return false;
+      for (let k = 0; k < n; k++) if (x.bytes[a0 + k] !== yv.bytes[b0 + k]) return false;
+      return true;
+    }
+    case 'values':
+      return false;
   }
 }
 
@@ -268,8 +306,15 @@ export class PatchBuilder {
     this.deletes.pushRow(baseKeys.map((g, k) => gatheredValue(g, this.keyTypes[k]!, b)));
   }
 
-  /** Whether new row a hashes as base row b does (the row hash of FORMAT.md section 7, from the base's typed columns). */
+  /**
+   * Whether new row a hashes as base row b does (the row hash of FORMAT.md
+   * section 7). Cells that encode alike hash alike, so most rows are settled
+   * on the typed cells; only a row whose cells differ is hashed from the base's columns.
+   */
   private sameRow(rows: SortedRows, a: number, base: GatheredColumn[], b: number): boolean {
+    let alike = true;
+    for (let c = 0; c < base.length && alike; c++) alike = encodeAlike(rows.columns[c]!, a, base[c]!, b);
+    if (alike) return true;
     this.enc.reset();
     for (let c = 0; c < base.length; c++) encodeGatheredCell(base[c]!, this.types[c]!, b, this.enc);
     murmur3x86_128(this.enc.bytes(), this.hash, 0);

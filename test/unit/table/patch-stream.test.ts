@@ -101,6 +101,15 @@ interface Edit {
   shuffle?: boolean;
   /** A late row gets a fractional count, so a CSV guess of int64 proves wrong. */
   lateFloat?: boolean;
+  /** Updated rows only turn a score of 0 into -0 and back (a change) or keep a NaN (none). */
+  zeroFlip?: boolean;
+}
+
+/** The row with a score of 0 and -0 swapped. */
+function flipZero(row: Row): Row {
+  const out = [...row] as Row;
+  out[2] = row[2] === '0' ? '-0' : row[2] === '-0' ? '0' : row[2];
+  return out;
 }
 
 const TAGS = ['a', 'b', 'c'];
@@ -117,7 +126,7 @@ async function compareCase(seed: number, n: number, edit: Edit): Promise<string>
   for (const row of base) {
     const x = r();
     if (x < edit.remove) continue;
-    next.push(x < edit.remove + edit.update ? randomRow(r, row[0], row[1]) : row);
+    next.push(x >= edit.remove + edit.update ? row : edit.zeroFlip ? flipZero(row) : randomRow(r, row[0], row[1]));
   }
   const inserts = Math.round(n * edit.insert);
   for (let i = 0; i < inserts; i++) next.push(randomRow(r, Math.floor(r() * (n + 50)) * 4 + 1 + Math.floor(r() * 3), 'z'));
@@ -179,6 +188,7 @@ describe('streamed next version matches the in-memory one', () => {
     ['unsorted rows', { update: 0.02, remove: 0.01, insert: 0.01, shuffle: true }, 'patch'],
     ['unsorted rows over the limit', { update: 0.2, remove: 0, insert: 0.01, shuffle: true }, 'whole'],
     ['a type guess that proves wrong', { update: 0.01, remove: 0, insert: 0.01, lateFloat: true }, 'whole'],
+    ['0 turned into -0 and back', { update: 0.2, remove: 0, insert: 0, zeroFlip: true }, 'patch'],
   ];
   cases.forEach(([name, edit, written], i) => {
     it(name, withSmallBatches(97, 401, async () => {
