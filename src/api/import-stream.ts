@@ -1,7 +1,11 @@
 /**
- * Streaming import: a table written whole as a new version (a first import,
- * or a replace that changes the key) is written while its file is read, so
- * memory holds batches of rows, never the whole table.
+ * Streaming import: a replace is written while its file is read, so memory
+ * holds batches of rows, never the whole table. A table written whole (a
+ * first import, a replace that changes the schema or key) goes to a
+ * TableWriter; the next version of a keyed table under the same schema goes
+ * to a PatchBuilder (table/patch/patch-builder.ts), which merge-joins the
+ * rows with the current version's chunks. Should the patch grow past its
+ * limit, the attempt stops and the file is read again and written whole.
  *
  * Rows are first taken to be in key order (as exports and most generated
  * files are): each batch is checked to continue strictly ascending (the same
@@ -27,6 +31,7 @@ import { SortedRuns } from '../table/external-sort.js';
 import type { SortedBatch } from '../table/external-sort.js';
 import type { Input, RowBatch } from '../table/formats/read-columns.js';
 import type { ChunkingParams, TableManifest, TableSchema } from '../table/manifest.js';
+import type { PatchBuilder } from '../table/patch/patch-builder.js';
 import { compareKeyValues, duplicateKeyError, firstNotAscending, firstNullKeyRows, keyText, nullKeyError } from '../table/sort.js';
 import { chooseChunking, RowWidthSample, TableWriter } from '../table/table-writer.js';
 import type { Field, Value } from '../table/types.js';
@@ -60,18 +65,32 @@ export interface StreamOptions {
   validate: (schema: TableSchema) => void;
   /** The chunking to keep for these fields, or undefined to choose it from the rows' width. */
   chunking: (fields: Field[]) => ChunkingParams | undefined;
+  /**
+   * The builder of a patch over the table's current version, when the rows
+   * under these fields may be written as one (table/patch/patch-builder.ts);
+   * a patch grown past its limit is dropped and the file read again, whole.
+   */
+  patch?: (schema: TableSchema) => PatchBuilder | null;
 }
 
-/** Reads `input` and writes it as a table, whole. */
+/** Reads `input` and writes it as a table: whole, or as a patch when `opts.patch` gives one that stays small. */
 export async function importStreamed(input: Input, blobs: BlobStore, opts: StreamOptions): Promise<StreamedTable> {
   const batchRows = rowsFromEnv('FV_IMPORT_BATCH_ROWS', BATCH_ROWS);
   const runRows = rowsFromEnv('FV_IMPORT_RUN_ROWS', RUN_ROWS);
-  const first = await attempt(input, blobs, { ...opts, sortRows: false, batchRows });
-  if (first !== 'unsorted') return first;
-  const second = await attempt(input, blobs, { ...opts, sortRows: true, batchRows: runRows });
-  if (second === 'unsorted') throw new Error('external sort gave rows out of key order');
-  return second;
+  let sortRows = false;
+  let patch = opts.patch;
+  for (;;) {
+    const result = await attempt(input, blobs, { ...opts, patch, sortRows, batchRows: sortRows ? runRows : batchRows });
+    if (result === 'unsorted') {
+      if (sortRows) throw new Error('external sort gave rows out of key order');
+      sortRows = true;
+    } else if (result === 'too-big') patch = undefined;
+    else return result;
+  }
 }
+
+/** Why an attempt stopped short: rows expected in key order were not, or the patch grew past its limit. */
+type Restart = 'unsorted' | 'too-big';
 
 interface AttemptOptions extends StreamOptions {
   /** Sort the rows externally; otherwise they are expected in key order. */
@@ -79,15 +98,18 @@ interface AttemptOptions extends StreamOptions {
   batchRows: number;
 }
 
-/** One read of the input; 'unsorted' when rows expected in key order were not. */
-async function attempt(input: Input, blobs: BlobStore, opts: AttemptOptions): Promise<StreamedTable | 'unsorted'> {
+/** One read of the input, or why it stopped short. */
+async function attempt(input: Input, blobs: BlobStore, opts: AttemptOptions): Promise<StreamedTable | Restart> {
   let pass: Pass | null = null;
   try {
     for await (const event of input.read(opts.batchRows)) {
       if (event.kind === 'fields') {
         await pass?.close();
         pass = new Pass(event.fields, input, blobs, opts);
-      } else if (!(await pass!.add(event.batch))) return 'unsorted';
+      } else {
+        const stop = await pass!.add(event.batch);
+        if (stop !== null) return stop;
+      }
     }
     return await pass!.finish(opts.batchRows);
   } finally {
@@ -113,6 +135,8 @@ class Pass {
   /** Batches waiting for the sample of row widths that chooses the chunk sizes. */
   private readonly waiting: SortedBatch[] = [];
   private writer: TableWriter | null = null;
+  /** Set when the rows are written as a patch instead. */
+  private readonly patch: PatchBuilder | null;
   private readonly runs: SortedRuns | null;
   private readonly chunking: ChunkingParams | undefined;
   /** The last row checked for key order: its key and its label. */
@@ -135,41 +159,42 @@ class Pass {
     this.nullKeys = this.keyIdx.map(() => null);
     this.chunking = opts.chunking(fields);
     this.runs = opts.sortRows && this.keyIdx.length > 0 ? new SortedRuns(fields, this.keyIdx) : null;
+    this.patch = this.invalid === null ? (opts.patch?.(this.schema) ?? null) : null;
   }
 
-  /** Takes a batch of rows in file order; false when they are found out of key order (and were expected in it). */
-  async add(batch: RowBatch): Promise<boolean> {
-    if (this.invalid !== null) return true;
+  /** Takes a batch of rows in file order; non-null when the attempt must stop and start again. */
+  async add(batch: RowBatch): Promise<Restart | null> {
+    if (this.invalid !== null) return null;
     this.sample.add(batch.store);
-    if (this.keyIdx.length === 0) {
-      await this.write({ ...batch, order: null });
-      return true;
-    }
+    if (this.keyIdx.length === 0) return this.write({ ...batch, order: null });
     firstNullKeyRows(batch.store, this.keyIdx).forEach((r, k) => {
       if (r >= 0) this.nullKeys[k] ??= this.input.label(batch.positions[r]!);
     });
     // A missing key cell is reported whatever else is found: only later ones are looked for.
-    if (this.nullKeys.some((x) => x !== null)) return true;
+    if (this.nullKeys.some((x) => x !== null)) return null;
     if (this.runs !== null) {
       this.runs.add(batch);
-      return true;
+      return null;
     }
-    if (!this.checkOrder({ ...batch, order: null })) return false;
-    if (this.duplicate === null) await this.write({ ...batch, order: null });
-    return true;
+    if (!this.checkOrder({ ...batch, order: null })) return 'unsorted';
+    return this.duplicate === null ? this.write({ ...batch, order: null }) : null;
   }
 
-  /** Throws the error found, or writes what is left and returns the table. */
-  async finish(batchRows: number): Promise<StreamedTable> {
+  /** Throws the error found, or writes what is left and returns the table (or 'too-big' for a patch past its limit). */
+  async finish(batchRows: number): Promise<StreamedTable | 'too-big'> {
     if (this.invalid !== null) throw this.invalid;
     const k = this.nullKeys.findIndex((x) => x !== null);
     if (k >= 0) throw nullKeyError(this.fields, this.keyIdx[k]!, this.nullKeys[k]!);
     for await (const batch of this.runs?.sorted(batchRows) ?? []) {
       this.checkOrder(batch);
       if (this.duplicate !== null) break;
-      await this.write(batch);
+      if ((await this.write(batch)) !== null) return 'too-big';
     }
     if (this.duplicate !== null) throw this.duplicate;
+    if (this.patch !== null) {
+      const manifest = await this.patch.finish();
+      return manifest === null ? 'too-big' : { manifest, schema: this.schema };
+    }
     const writer = await this.startWriter();
     return { manifest: await writer.finish(), schema: this.schema };
   }
@@ -177,6 +202,7 @@ class Pass {
   /** Waits for the writes in flight and removes any spilled runs. */
   async close(): Promise<void> {
     await this.writer?.abandon();
+    await this.patch?.abandon();
     this.runs?.close();
   }
 
@@ -204,12 +230,15 @@ class Pass {
     return true;
   }
 
-  private async write(batch: SortedBatch): Promise<void> {
+  /** Writes rows in key order; 'too-big' when they made the patch grow past its limit. */
+  private async write(batch: SortedBatch): Promise<'too-big' | null> {
+    if (this.patch !== null) return (await this.patch.add(batch)) ? null : 'too-big';
     if (this.writer === null) {
       this.waiting.push(batch);
-      if (this.chunking === undefined && !this.sample.complete) return;
+      if (this.chunking === undefined && !this.sample.complete) return null;
       await this.startWriter();
     } else await this.writer.add(batch.store, batch.order);
+    return null;
   }
 
   /** The writer, made once the chunk sizes can be chosen; batches that waited for it are written first. */

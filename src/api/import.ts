@@ -17,6 +17,7 @@ import { encodeManifest, manifestSchema } from '../table/manifest.js';
 import { keyIndexes, sortOrderByKey } from '../table/sort.js';
 import { readChunks } from '../table/table-reader.js';
 import { formatValue } from '../table/values.js';
+import { PatchBuilder } from '../table/patch/patch-builder.js';
 import { writeTableVersion } from '../table/patch/patch-writer.js';
 import type { Field, FvType, Value } from '../table/types.js';
 import { sameType, typeToString } from '../table/types.js';
@@ -70,11 +71,10 @@ export async function importTable(ctx: RepoContext, file: string, opts: ImportOp
     const name = file === '-' ? '<stdin>' : file;
     const key = opts.key ?? oldSchema?.key ?? [];
     const time = opts.time ?? (opts.key === undefined ? oldSchema?.time ?? null : null);
-    // A table written whole (new, unkeyed, or re-keyed) streams from the file; a keyed
-    // table's next version may be a patch over its chunks, decided over all its rows.
-    const whole = mode === 'replace' && (oldSchema === null || key.length === 0 || oldSchema.key.join('\0') !== key.join('\0'));
+    // A replace streams from the file (written whole, or as a patch over the table's
+    // chunks when few rows changed); an append or upsert combines the file with the table in memory.
     const m: ImportPlan = { existing, oldSchema, mode, key, time, name, table };
-    const manifest = whole ? await importWhole(ctx, file, format, opts, m) : await importInMemory(ctx, file, format, opts, m);
+    const manifest = m.mode === 'replace' ? await importReplace(ctx, file, format, opts, m) : await importInMemory(ctx, file, format, opts, { ...m, mode: m.mode });
     const manifestOid = await ctx.git.writeBlob(encodeManifest(manifest));
     ws.tables.set(table, manifestOid);
     await saveWorking(ctx.git, ws);
@@ -108,8 +108,12 @@ function keptChunking(m: ImportPlan, fields: Field[]): ChunkingParams | undefine
   return existing && oldSchema && sameFields(oldSchema.fields, fields) && oldSchema.key.join('\0') === key.join('\0') ? existing.chunking : undefined;
 }
 
-/** Reads the file in batches and writes it as the table's new version, whole (import-stream.ts). */
-async function importWhole(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan): Promise<TableManifest> {
+/**
+ * Reads the file in batches and writes it as the table's new version
+ * (import-stream.ts): as a patch over the current version's chunks when the
+ * schema and key are kept and few rows changed, else whole.
+ */
+async function importReplace(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan): Promise<TableManifest> {
   const input = await openInput({ format, file, types: opts.types, schema: opts.schema });
   try {
     const table = await importStreamed(input, ctx.git, {
@@ -117,6 +121,7 @@ async function importWhole(ctx: RepoContext, file: string, format: InputFormat, 
       time: m.time,
       validate: (schema) => validateSchema(schema, m.name),
       chunking: (fields) => keptChunking(m, fields),
+      patch: (schema) => PatchBuilder.over(schema.fields, schema, ctx.git, m.existing, keptChunking(m, schema.fields)),
     });
     return table.manifest;
   } finally {
@@ -127,19 +132,20 @@ async function importWhole(ctx: RepoContext, file: string, format: InputFormat, 
 /**
  * Reads the whole file into memory, combines it with the table's rows
  * (append, upsert) and writes the new version, as a patch when few rows changed.
+ * (A replace is streamed: importReplace.)
  */
-async function importInMemory(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan): Promise<TableManifest> {
+async function importInMemory(ctx: RepoContext, file: string, format: InputFormat, opts: ImportOptions, m: ImportPlan & { mode: 'append' | 'upsert' }): Promise<TableManifest> {
   const { existing, oldSchema, mode, key, time, name, table } = m;
   // Appends and upserts read the file under the table's schema, so a file
   // that happens to infer differently (an all-empty column) still fits.
-  const schemaForRead = opts.schema ?? (mode !== 'replace' && oldSchema && !opts.types ? oldSchema.fields : undefined);
+  const schemaForRead = opts.schema ?? (oldSchema && !opts.types ? oldSchema.fields : undefined);
   const input = await readColumns({ format, file, types: opts.types, schema: schemaForRead });
   const schema: TableSchema = { fields: input.store.fields, key, time };
   validateSchema(schema, name);
   let store = input.store;
   let rowLabel = input.rowLabel;
   if (mode === 'upsert' && key.length === 0) throw new FvError('BAD_USAGE', '--mode upsert needs a keyed table (--key)');
-  if (mode !== 'replace' && existing && oldSchema) {
+  if (existing && oldSchema) {
     if (!sameFields(oldSchema.fields, store.fields)) {
       throw new FvError('SCHEMA_MISMATCH', `${name}: columns do not match table ${table} (${oldSchema.fields.map((f) => `${f.name}:${typeToString(f.type)}`).join(', ')})`, { hint: 'use --mode replace to change the schema' });
     }

@@ -22,7 +22,7 @@ import { hashRows, murmur3x86_128, RowDigest, RowEncoder } from '../row-hash.js'
 import { readChunk } from '../table-reader.js';
 import { writeTable } from '../table-writer.js';
 import { typeToString } from '../types.js';
-import type { Value } from '../types.js';
+import type { Field, Value } from '../types.js';
 import type { TableData } from '../table-data.js';
 import { compareValues, formatValue, parseValueAs } from '../values.js';
 
@@ -66,21 +66,31 @@ interface Change {
  * which always means a whole rewrite).
  */
 export async function writeTableVersion(store: ColumnStore, order: Uint32Array | null, schema: TableSchema, blobs: BlobStore, previous: TableManifest | null, chunking: ChunkingParams | undefined, limits: PatchLimits = DEFAULT_LIMITS): Promise<TableManifest> {
-  if (previous !== null && chunking !== undefined && order !== null && schema.key.length > 0 && samePreviousSchema(previous, store, schema)) {
-    const m = await tryPatch(store, order, schema, blobs, previous, chunking, limits);
+  if (order !== null && patchBase(store.fields, schema, previous, chunking) !== null) {
+    const m = await tryPatch(store, order, schema, blobs, previous!, chunking!, limits);
     if (m !== null) return m;
   }
   return writeTable(store, order, schema, blobs, chunking);
 }
 
-function samePreviousSchema(p: TableManifest, store: ColumnStore, schema: TableSchema): boolean {
-  return p.key.join('\0') === schema.key.join('\0') && p.fields.length === store.fields.length && store.fields.every((f, i) => f.name === p.fields[i]!.name && typeToString(f.type) === p.fields[i]!.type);
+/**
+ * `previous`, when a version with these fields and schema may be written as
+ * a patch over its base chunks: same fields and key, kept chunking, a key.
+ */
+export function patchBase(fields: Field[], schema: TableSchema, previous: TableManifest | null, chunking: ChunkingParams | undefined): TableManifest | null {
+  const same = (p: TableManifest): boolean => p.key.join('\0') === schema.key.join('\0') && p.fields.length === fields.length && fields.every((f, i) => f.name === p.fields[i]!.name && typeToString(f.type) === p.fields[i]!.type);
+  return previous !== null && chunking !== undefined && schema.key.length > 0 && same(previous) ? previous : null;
+}
+
+/** The most entries a patch over `previous` may have, or -1 when its base is too small to patch at all. */
+export function patchLimit(previous: TableManifest, limits: PatchLimits = DEFAULT_LIMITS): number {
+  const baseRows = previous.chunks.reduce((s, c) => s + c.rows, 0);
+  return baseRows < limits.minBaseRows ? -1 : Math.floor(baseRows * limits.maxFraction);
 }
 
 async function tryPatch(store: ColumnStore, order: Uint32Array, schema: TableSchema, blobs: BlobStore, previous: TableManifest, chunking: ChunkingParams, limits: PatchLimits): Promise<TableManifest | null> {
-  const baseRows = previous.chunks.reduce((s, c) => s + c.rows, 0);
-  if (baseRows < limits.minBaseRows) return null;
-  const limit = Math.floor(baseRows * limits.maxFraction);
+  const limit = patchLimit(previous, limits);
+  if (limit < 0) return null;
   const n = store.rowCount;
   const types = store.fields.map((f) => f.type);
   const keyIdx = schema.key.map((k) => store.fields.findIndex((f) => f.name === k));
@@ -147,47 +157,62 @@ async function tryPatch(store: ColumnStore, order: Uint32Array, schema: TableSch
   for (; i < n; i++) change.inserts.push(i);
   if (size() > limit) return null;
 
-  const digest = total.toHex();
-  const manifest: TableManifest = {
-    format: MANIFEST_FORMAT,
-    fields: store.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
-    key: schema.key,
-    time: schema.time,
-    rows: n,
-    digest,
-    content_hash: contentHash(schema, digest, n),
-    chunking: previous.chunking,
-    chunks: previous.chunks,
-  };
-  // No change at all against the base: the base chunks alone are the table.
-  if (size() === 0) return manifest;
   const rowsOf = (picks: number[]): Store => {
     const s = new Store(store.fields);
     s.appendStore(store, picks.map((p) => order[p]!));
     return s;
   };
-  const keyFields = keyIdx.map((k) => store.fields[k]!);
-  const deletes = new Store(keyFields);
+  const deletes = new Store(keyIdx.map((k) => store.fields[k]!));
   for (const k of change.deletes) deletes.pushRow(k);
-  const part = async (s: Store, fields: TableSchema['fields']) =>
-    s.rowCount === 0 ? [] : (await writeTable(s, null, { fields, key: schema.key, time: fields === store.fields ? schema.time : null }, blobs, chunking)).chunks;
+  const parts: PatchParts = { updates: rowsOf(change.updates), inserts: rowsOf(change.inserts), deletes, columns: store.fields.map((_, c) => wholeColumnStats(store, c)) };
+  return writePatch(schema, n, total.toHex(), previous, chunking, parts, blobs);
+}
+
+/** A patch's rows (key order each) and the new version's column statistics. */
+export interface PatchParts {
+  updates: ColumnStore;
+  inserts: ColumnStore;
+  /** Key columns only. */
+  deletes: ColumnStore;
+  columns: ColumnStats[];
+}
+
+/**
+ * Writes the patch's parts as chunks and returns the new version's manifest
+ * over `previous`'s base chunks: `rows` rows whose row hashes sum to `digest`.
+ */
+export async function writePatch(schema: TableSchema, rows: number, digest: string, previous: TableManifest, chunking: ChunkingParams, parts: PatchParts, blobs: BlobStore): Promise<TableManifest> {
+  const manifest: TableManifest = {
+    format: MANIFEST_FORMAT,
+    fields: schema.fields.map((f) => ({ name: f.name, type: typeToString(f.type) })),
+    key: schema.key,
+    time: schema.time,
+    rows,
+    digest,
+    content_hash: contentHash(schema, digest, rows),
+    chunking: previous.chunking,
+    chunks: previous.chunks,
+  };
+  // No change at all against the base: the base chunks alone are the table.
+  if (parts.updates.rowCount + parts.inserts.rowCount + parts.deletes.rowCount === 0) return manifest;
+  const part = async (s: Store, time: string | null) => (s.rowCount === 0 ? [] : (await writeTable(s, null, { fields: s.fields, key: schema.key, time }, blobs, chunking)).chunks);
   manifest.format = PATCHED_MANIFEST_FORMAT;
   manifest.patch = {
-    updates: await part(rowsOf(change.updates), store.fields),
-    inserts: await part(rowsOf(change.inserts), store.fields),
-    deletes: await part(deletes, keyFields),
-    columns: store.fields.map((_, c) => wholeColumnStats(store, c)),
+    updates: await part(parts.updates, schema.time),
+    inserts: await part(parts.inserts, schema.time),
+    deletes: await part(parts.deletes, null),
+    columns: parts.columns,
   };
   return manifest;
 }
 
-/** The 128-bit hash of every row of `store` in `order`, 4 lanes a row. */
-function hashStoreRows(store: ColumnStore, order: Uint32Array): Uint32Array {
+/** The 128-bit hash of every row of `store` in `order` (null: as stored), 4 lanes a row. */
+export function hashStoreRows(store: ColumnStore, order: Uint32Array | null): Uint32Array {
   const all = store.fields.map((_, c) => c);
   const enc = new RowEncoder();
   const out = new Uint32Array(store.rowCount * 4);
   for (let i = 0; i < store.rowCount; i++) {
-    store.encodeRow(order[i]!, all, enc);
+    store.encodeRow(order === null ? i : order[i]!, all, enc);
     murmur3x86_128(enc.bytes(), out, i * 4);
   }
   return out;
