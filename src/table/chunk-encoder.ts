@@ -68,7 +68,7 @@ function workerCount(): number {
 /** An encoder for a table of `chunkCount` chunks with key columns `keyIdx`, storing into `blobs`. */
 export function openChunkEncoder(blobs: BlobStore, keyIdx: number[], chunkCount: number): ChunkEncoder {
   const count = chunkCount === 0 ? 0 : workerCount();
-  const writeDeflated = blobs.writeDeflatedBlob?.bind(blobs);
-  if (count === 0 || writeDeflated === undefined || !existsSync(fileURLToPath(WORKER_SCRIPT))) return new InThreadChunkEncoder(keyIdx, blobs);
-  return new WorkerChunkEncoder(WORKER_SCRIPT, count, keyIdx, writeDeflated);
+  const writeHashed = blobs.writeHashedBlob?.bind(blobs);
+  if (count === 0 || writeHashed === undefined || !existsSync(fileURLToPath(WORKER_SCRIPT))) return new InThreadChunkEncoder(keyIdx, blobs);
+  return new WorkerChunkEncoder(WORKER_SCRIPT, count, keyIdx, writeHashed);
 }
