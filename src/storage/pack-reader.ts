@@ -87,6 +87,11 @@ export class PackIndex {
     return undefined;
   }
 
+  /** Every object id (hex) in this pack, in id order. */
+  *ids(): Generator<string> {
+    for (let i = 0; i < this.count; i++) yield this.oidAt(i).toString('hex');
+  }
+
   /** Ids (hex) of the objects in this pack that start with `prefix` (at least two lower-case hex digits). */
   withPrefix(prefix: string): string[] {
     // The fan-out table bounds the search to the ids sharing the first byte.
