@@ -230,9 +230,7 @@ export class PackReader {
       try {
         index = PackIndex.parse(fs.readFileSync(file.slice(0, -5) + '.idx'), file);
       } catch (e) {
-        // No .idx (yet, or a writer was killed before it wrote one): git does not use such a pack either.
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') continue;
-        throw e;
+        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
       }
       if (index === undefined) this.complete_ = false;
       else this.packs.push({ file, index });
