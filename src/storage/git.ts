@@ -281,7 +281,12 @@ export class GitRepo {
 
   /** Writes out and makes durable every object stored so far; call before moving a ref to them. */
   async flushObjects(): Promise<void> {
-    await this.writer.flush();
+    try {
+      await this.writer.flush();
+    } catch (e) {
+      // A pack's deflate or write can fail after writeBlob returned: it surfaces here.
+      throw fromIoError(e, 'writing git objects');
+    }
   }
 
   // ---- refs ----
