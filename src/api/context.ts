@@ -44,15 +44,18 @@ export class RepoContext {
   /**
    * Runs `fn` holding the repository lock. If it fails before moving any
    * ref, the objects it wrote are removed again, so the repository is left
-   * exactly as it was.
+   * exactly as it was. If it succeeds, every object it wrote is on disk
+   * (objects may be held in memory until then, to choose loose or pack).
    */
   async withLock<T>(command: string, fn: () => Promise<T>): Promise<T> {
     const lock = await acquireRepoLock(this.git.gitdir, { command });
     this.git.checkpoint();
     try {
-      return await fn();
+      const result = await fn();
+      await this.git.flushObjects();
+      return result;
     } catch (e) {
-      this.git.discardCreatedObjects();
+      await this.git.discardCreatedObjects();
       throw e;
     } finally {
       await lock.release();

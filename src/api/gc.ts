@@ -18,12 +18,20 @@
  * A root that is a JSON blob (a working manifest) is scanned the same way,
  * which reaches its chunks.
  *
- * Only loose objects are removed; packs are left untouched. The repository
- * lock is held while deciding and deleting, so no fv command moves a ref or
- * the working state in between; and a loose object younger than the grace
- * period (default one hour, `--grace` or FV_GC_GRACE) is kept anyway, so a
- * writer that does not take fv's lock (native git, an fv process that has
- * written objects but not yet moved a ref) is safe.
+ * Loose objects are removed one by one. A pack (fv writes one per import)
+ * is removed only whole, when none of its objects is reachable: a pack that
+ * is partly reachable is left to `git gc` (which rewrites packs), and so
+ * are packs git marked to keep (`.keep`) or wrote as cruft (`.mtimes`).
+ * The leftovers of a pack writer that was killed are removed too: fv's temp
+ * files in objects/pack (`tmp_pack_fv-<pid>-*`, `tmp_idx_fv-<pid>-*`) once
+ * that pid is gone, and a `.pack` that never got its `.idx`.
+ *
+ * The repository lock is held while deciding and deleting, so no fv command
+ * moves a ref or the working state in between; and a loose object or pack
+ * younger than the grace period (default one hour, `--grace` or
+ * FV_GC_GRACE) is kept anyway, so a writer that does not take fv's lock
+ * (native git, an fv process that has written objects but not yet moved a
+ * ref) is safe.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -32,6 +40,9 @@ import git from 'isomorphic-git';
 import { FvError } from '../errors/FvError.js';
 import { parseDuration } from '../features/duration.js';
 import { decodeIndex } from '../storage/git-index.js';
+import { PackIndex } from '../storage/pack-reader.js';
+import { tempPackWriterPid } from '../storage/pack-writer.js';
+import { pidAlive } from '../storage/repo-lock.js';
 import type { RepoContext } from './context.js';
 import { walkFiles } from '../storage/walk-files.js';
 
@@ -51,11 +62,24 @@ export interface GcObject {
   bytes: number;
 }
 
+export interface GcPack {
+  /** The pack's file name in objects/pack (its .idx goes with it). */
+  name: string;
+  objects: number;
+  /** Size of the .pack and .idx files. */
+  bytes: number;
+}
+
 export interface GcResult {
   dryRun: boolean;
   grace: string;
   /** Unreachable loose objects removed (or that would be, with dryRun), by oid. */
   removed: GcObject[];
+  /** Packs none of whose objects is reachable, removed (or that would be) whole. */
+  removedPacks: GcPack[];
+  /** Files in objects/pack left by a killed pack writer, removed (or that would be). */
+  leftovers: string[];
+  /** Bytes of the removed loose objects. */
   bytes: number;
   /** Loose objects kept because something reaches them. */
   reachableLoose: number;
@@ -151,6 +175,44 @@ function looseType(file: string): string {
   }
 }
 
+/** Files of a pack writer that was killed: fv's temp files whose writer is gone, a .pack without its .idx. */
+function packLeftovers(packDir: string, cutoffMs: number): string[] {
+  const names = fs.existsSync(packDir) ? fs.readdirSync(packDir) : [];
+  const present = new Set(names);
+  return names.filter((name) => {
+    const pid = tempPackWriterPid(name);
+    if (pid !== undefined) return !pidAlive(pid) || modifiedBefore(path.join(packDir, name), cutoffMs);
+    // A writer installs the .pack, then its .idx; only a killed one leaves the first alone for long.
+    return name.endsWith('.pack') && !present.has(name.slice(0, -5) + '.idx') && modifiedBefore(path.join(packDir, name), cutoffMs);
+  });
+}
+
+function modifiedBefore(file: string, cutoffMs: number): boolean {
+  const st = fs.statSync(file, { throwIfNoEntry: false });
+  return st !== undefined && st.mtimeMs <= cutoffMs;
+}
+
+/** Indexed packs none of whose objects is reachable, older than the cutoff, and neither kept nor cruft. */
+function unreachablePacks(packDir: string, reachable: Set<string>, cutoffMs: number): GcPack[] {
+  const names = fs.existsSync(packDir) ? fs.readdirSync(packDir) : [];
+  const present = new Set(names);
+  const out: GcPack[] = [];
+  for (const name of names) {
+    if (!/^pack-[0-9a-f]+\.pack$/.test(name)) continue;
+    const base = name.slice(0, -5);
+    if (present.has(base + '.keep') || present.has(base + '.mtimes') || !present.has(base + '.idx')) continue;
+    const packFile = path.join(packDir, name);
+    const idxFile = path.join(packDir, base + '.idx');
+    if (!modifiedBefore(packFile, cutoffMs)) continue;
+    const index = PackIndex.parse(fs.readFileSync(idxFile), packFile);
+    if (index === undefined) continue; // an index format fv does not read: not fv's pack
+    let live = false;
+    for (const oid of index.ids()) if ((live = reachable.has(oid))) break;
+    if (!live) out.push({ name, objects: index.count, bytes: fs.statSync(packFile).size + fs.statSync(idxFile).size });
+  }
+  return out;
+}
+
 /** Marks everything reachable from the roots. Missing objects are skipped (a shallow or partial clone). */
 async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -221,6 +283,9 @@ export async function gc(ctx: RepoContext, opts: GcOptions = {}): Promise<GcResu
       removed.push({ oid, type: looseType(file), bytes: st.size });
       bytes += st.size;
     }
+    const packDir = path.join(gitdir, 'objects', 'pack');
+    const removedPacks = unreachablePacks(packDir, reachable, cutoffMs);
+    const leftovers = packLeftovers(packDir, cutoffMs);
     if (!opts.dryRun) {
       for (const o of removed) {
         const file = path.join(gitdir, 'objects', o.oid.slice(0, 2), o.oid.slice(2));
@@ -228,7 +293,10 @@ export async function gc(ctx: RepoContext, opts: GcOptions = {}): Promise<GcResu
       }
       // Emptied fan-out directories are left in place: a writer that does not take the lock
       // may have just created one and be about to write into it.
+      // A pack's .idx goes first: no reader ever finds an index without its pack.
+      for (const p of removedPacks) for (const ext of ['.idx', '.pack']) fs.rmSync(path.join(packDir, p.name.slice(0, -5) + ext), { force: true });
+      for (const f of leftovers) fs.rmSync(path.join(packDir, f), { force: true });
     }
-    return { dryRun: opts.dryRun === true, grace, removed, bytes, reachableLoose, young };
+    return { dryRun: opts.dryRun === true, grace, removed, removedPacks, leftovers, bytes, reachableLoose, young };
   });
 }

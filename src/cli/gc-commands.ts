@@ -14,7 +14,9 @@ export function renderGc(r: GcResult): string {
   const verb = r.dryRun ? 'would remove' : 'removed';
   lines.push(`${verb} ${plural(r.removed.length, 'unreachable loose object')} (${plural(r.bytes, 'byte')})`);
   if (r.dryRun) for (const o of r.removed) lines.push(`  ${o.oid}  ${o.type.padEnd(6)} ${o.bytes}`);
-  lines.push(`kept ${plural(r.reachableLoose, 'reachable loose object')}; ${plural(r.young, 'unreachable object')} younger than ${r.grace} kept for now; packs untouched`);
+  if (r.removedPacks.length > 0) lines.push(`${verb} ${plural(r.removedPacks.length, 'unreachable pack')}: ${r.removedPacks.map((p) => `${p.name} (${plural(p.objects, 'object')})`).join(', ')}`);
+  if (r.leftovers.length > 0) lines.push(`${verb} ${plural(r.leftovers.length, 'leftover file')} of killed pack writers: ${r.leftovers.join(', ')}`);
+  lines.push(`kept ${plural(r.reachableLoose, 'reachable loose object')}; ${plural(r.young, 'unreachable object')} younger than ${r.grace} kept for now; packs with reachable objects untouched`);
   return lines.join('\n');
 }
 
@@ -22,6 +24,8 @@ export function gcJson(r: GcResult): Json {
   return {
     dry_run: r.dryRun, grace: r.grace, bytes: r.bytes, reachable_loose: r.reachableLoose, young: r.young,
     removed: r.removed.map((o) => ({ oid: o.oid, type: o.type, bytes: o.bytes })),
+    removed_packs: r.removedPacks.map((p) => ({ name: p.name, objects: p.objects, bytes: p.bytes })),
+    leftovers: r.leftovers,
   };
 }
 

@@ -1,13 +1,15 @@
 /**
  * The only module that talks to isomorphic-git. Everything fv stores is an
- * ordinary git object (blobs, trees, commits, tags) or ref, written through
- * isomorphic-git with an fs whose writes are atomic (temp file + rename), so
- * native git always sees either the old or the new file, never half of one.
+ * ordinary git object (blobs, trees, commits, tags) or ref. Refs, commits
+ * and tags are written through isomorphic-git with an fs whose writes are
+ * atomic (temp file + rename), so native git always sees either the old or
+ * the new file, never half of one; blobs and trees are written by
+ * object-writer.ts, loose or (for a command writing many) in one pack.
  *
  * What isomorphic-git does not do, this module adds: compare-and-swap ref
  * updates (under the repository lock held by the caller), level-1 deflate
- * of large blobs (isomorphic-git's own path is fixed at level 6), and a
- * batched fsync of new objects before the ref that makes them reachable.
+ * (isomorphic-git's own path is fixed at level 6), packs, and a batched
+ * fsync of new objects before the ref that makes them reachable.
  */
 import * as nodeFs from 'node:fs';
 import * as path from 'node:path';
@@ -19,7 +21,8 @@ import type { ParsedTreeEntry } from './git-object-parse.js';
 import { ObjectReader, type RawObject } from './object-reader.js';
 import { RefReader } from './ref-reader.js';
 import { mergeBases } from './merge-base.js';
-import { deflateLooseObject, gitObjectId } from './loose-object.js';
+import { gitObjectId } from './loose-object.js';
+import { ObjectWriter } from './object-writer.js';
 
 /** A tree entry, as git-object-parse.ts reads it (and isomorphic-git writes it). */
 export type TreeEntry = ParsedTreeEntry;
@@ -75,16 +78,10 @@ export class GitRepo {
   readonly dir: string;
   readonly gitdir: string;
   private readonly cache = {};
-  /** Loose object files created since the last checkpoint, so a failed command can take them back. */
-  private created: string[] = [];
   /** Whether a ref moved since the last checkpoint: then nothing may be taken back. */
   private refMoved = false;
-  /**
-   * Objects: written without fsync, then fsynced in one batch before a ref
-   * points at them. isomorphic-git writes a loose object only when it does
-   * not exist yet, so every write seen here is an object this process created.
-   */
-  private readonly objectFs = atomicFsForGit({ fsync: false, onWrite: (p) => this.created.push(p) });
+  /** Stores new objects, loose or in a pack; isomorphic-git's writes (commits, tags) go through its fs. */
+  private readonly writer: ObjectWriter;
   /** Reads objects itself, packed ones entry by entry (isomorphic-git would load each whole pack into memory). */
   private readonly objects: ObjectReader;
   /** Reads refs itself: resolving a name need not load isomorphic-git (writes still go through it). */
@@ -94,6 +91,7 @@ export class GitRepo {
     this.dir = dir;
     this.gitdir = gitdir;
     this.objects = new ObjectReader(gitdir);
+    this.writer = new ObjectWriter(gitdir);
     this.refs = new RefReader(gitdir);
   }
 
@@ -103,7 +101,7 @@ export class GitRepo {
   }
 
   private base() {
-    return { fs: this.objectFs, dir: this.dir, gitdir: this.gitdir, cache: this.cache };
+    return { fs: this.writer.fs, dir: this.dir, gitdir: this.gitdir, cache: this.cache };
   }
 
   private refBase() {
@@ -113,86 +111,34 @@ export class GitRepo {
   // ---- objects ----
 
   /**
-   * Writes a blob. Large blobs are deflated here at level 1 (git's own
-   * default for loose objects) and handed to isomorphic-git pre-deflated.
+   * Writes a blob (deflated at level 1, git's own default for loose
+   * objects). The bytes must not change afterwards: they may be deflated and
+   * written after this returns (ObjectWriter).
    */
   async writeBlob(bytes: Uint8Array): Promise<string> {
-    return this.writeObject('blob', bytes, gitBlobId(bytes));
-  }
-
-  /** Writes a loose object (deflated at level 1) unless it exists, loose or packed; returns its id. */
-  private async writeObject(type: 'blob' | 'tree', body: Uint8Array, oid: string): Promise<string> {
-    // Sync on purpose: zlib's async form (thread pool) measured no faster at 1M rows
-    // (13.2 s against 13.6 s, within noise) and raised peak RSS by ~30 MB towards the 400 MB cap.
-    await this.storeObject(oid, () => deflateLooseObject(type, body));
+    const oid = gitBlobId(bytes);
+    await this.storeObject('blob', bytes, oid);
     return oid;
   }
 
   /**
-   * Stores a blob whose id and loose object file (deflateLooseObject) were
-   * computed elsewhere: a chunk worker prepares both off the main thread.
-   * A no-op when the blob exists.
+   * Writes a blob whose id was computed elsewhere: a chunk worker hashes the
+   * chunk off the main thread. A no-op when the blob exists.
    */
-  async writeDeflatedBlob(oid: string, deflated: Uint8Array): Promise<void> {
-    await this.storeObject(oid, () => deflated);
+  async writeHashedBlob(oid: string, bytes: Uint8Array): Promise<void> {
+    await this.storeObject('blob', bytes, oid);
   }
 
-  /** Writes object `oid` as a loose file of the bytes `deflated()` gives, unless it exists (deflating nothing then). */
-  private async storeObject(oid: string, deflated: () => Uint8Array): Promise<void> {
-    if (await this.hasLooseObject(oid)) return;
+  /** Stores object `oid` unless it exists, loose or packed (or was stored by this command). */
+  private async storeObject(type: 'blob' | 'tree', body: Uint8Array, oid: string): Promise<void> {
+    if (this.writer.has(oid)) return;
+    if (await this.writer.hasLoose(oid)) return;
     if (await this.hasPackedObject(oid, 1000)) return;
     try {
-      await this.writeLooseObject(oid, deflated());
+      await this.writer.write(oid, type, body);
     } catch (e) {
       throw fromIoError(e, 'writing a git object');
     }
-  }
-
-  /**
-   * Names of the loose objects in each objects/xx directory, read once per
-   * directory and command. An import asks about one object per chunk: an
-   * access() call each, plus isomorphic-git's own stat before its write, was
-   * ~10% of a 100k-row import's profile; 256 readdirs replace them. Cleared by
-   * checkpoint() and discardCreatedObjects(), so a long-lived GitRepo never
-   * trusts a listing from before another process (git gc) could prune it.
-   */
-  private looseNames = new Map<string, Set<string>>();
-
-  private async looseDir(dir: string): Promise<Set<string>> {
-    let names = this.looseNames.get(dir);
-    if (names === undefined) {
-      let listed: string[] = [];
-      try {
-        listed = await nodeFs.promises.readdir(path.join(this.gitdir, 'objects', dir));
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw e;
-        listed = [];
-      }
-      names = new Set(listed);
-      this.looseNames.set(dir, names);
-    }
-    return names;
-  }
-
-  private async hasLooseObject(oid: string): Promise<boolean> {
-    return (await this.looseDir(oid.slice(0, 2))).has(oid.slice(2));
-  }
-
-  /**
-   * Writes an already deflated loose object straight through the atomic fs
-   * (temp file + rename, remembered for the batched fsync and for
-   * discardCreatedObjects), creating objects/xx once: going through
-   * isomorphic-git cost a stat per object and, for each new directory, a
-   * failed open, a failed unlink and a retry.
-   */
-  private async writeLooseObject(oid: string, deflated: Uint8Array): Promise<void> {
-    const names = await this.looseDir(oid.slice(0, 2));
-    const file = this.looseObjectPath(oid);
-    if (names.size === 0) await this.objectFs.promises.mkdir(path.dirname(file)).catch((e: unknown) => {
-      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-    });
-    await this.objectFs.promises.writeFile(file, deflated);
-    names.add(oid.slice(2));
   }
 
   /**
@@ -201,6 +147,10 @@ export class GitRepo {
    * Undefined when the object does not exist.
    */
   private async readRaw(oid: string): Promise<RawObject | undefined> {
+    const held = this.writer.heldObject(oid);
+    if (held !== undefined) return held;
+    // Written into the pack this command is writing: installing it makes it readable.
+    if (this.writer.inOpenPack(oid)) await this.writer.sealPack();
     const found = this.objects.read(oid);
     if (found !== undefined || this.objects.complete) return found;
     try {
@@ -230,7 +180,7 @@ export class GitRepo {
   }
 
   async hasObject(oid: string): Promise<boolean> {
-    if (this.objects.has(oid)) return true;
+    if (this.writer.has(oid) || this.objects.has(oid)) return true;
     return !this.objects.complete && this.hasPackedObject(oid);
   }
 
@@ -238,8 +188,9 @@ export class GitRepo {
    * Whether objects/pack held a pack index, and when that was looked at.
    * writeBlob reuses the answer for a second (an import checks one object per
    * chunk, and listing the directory each time was a measurable cost): a pack
-   * appearing meanwhile (a concurrent `git gc`) costs at most a loose copy of
-   * an object it holds, which git allows. hasObject always looks afresh.
+   * appearing meanwhile (a concurrent `git gc`) costs at most a second copy of
+   * an object it holds, which git allows (this process's own packs are known
+   * to its ObjectWriter). hasObject always looks afresh.
    */
   private packsSeen: { present: boolean; at: number } | undefined;
 
@@ -266,10 +217,6 @@ export class GitRepo {
     }
   }
 
-  private looseObjectPath(oid: string): string {
-    return path.join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
-  }
-
   /**
    * Writes a tree object. Encoded here rather than by isomorphic-git, whose
    * path deflates each object through a web CompressionStream: a commit of a
@@ -278,7 +225,9 @@ export class GitRepo {
    */
   async writeTree(entries: TreeEntry[]): Promise<string> {
     const body = encodeTree(entries);
-    return this.writeObject('tree', body, gitObjectId('tree', body));
+    const oid = gitObjectId('tree', body);
+    await this.storeObject('tree', body, oid);
+    return oid;
   }
 
   /** A tree's entries; a commit (or a tag of one) stands for its tree, as in isomorphic-git. */
@@ -312,27 +261,32 @@ export class GitRepo {
   }
 
   /**
-   * Removes the loose objects created since the last checkpoint, so that a
-   * failed command leaves the object store as it found it. Does nothing once
-   * a ref has moved (the objects may be reachable). Only safe under the
-   * repository lock, which keeps other fv processes from writing, and so from
-   * sharing, these objects.
+   * Takes back what the command wrote since the last checkpoint, so that a
+   * failed command leaves the object store as it found it: objects held or
+   * in an unfinished pack always, loose objects and installed packs unless a
+   * ref has moved (they may be reachable). Only safe under the repository
+   * lock, which keeps other fv processes from writing, and so from sharing,
+   * these objects.
    */
-  discardCreatedObjects(): void {
-    if (!this.refMoved) for (const file of this.created) nodeFs.rmSync(file, { force: true });
+  async discardCreatedObjects(): Promise<void> {
+    await this.writer.discard(this.refMoved);
     this.checkpoint();
   }
 
   /** Starts a new command: forgets which objects were created and whether refs moved. */
   checkpoint(): void {
-    this.looseNames.clear();
-    this.created = [];
+    this.writer.checkpoint();
     this.refMoved = false;
   }
 
-  /** Makes every object written so far durable; call before moving a ref to them. */
+  /** Writes out and makes durable every object stored so far; call before moving a ref to them. */
   async flushObjects(): Promise<void> {
-    await this.objectFs.flush();
+    try {
+      await this.writer.flush();
+    } catch (e) {
+      // A pack's deflate or write can fail after writeBlob returned: it surfaces here.
+      throw fromIoError(e, 'writing git objects');
+    }
   }
 
   // ---- refs ----

@@ -1,7 +1,7 @@
 /**
  * Git's loose object encoding: the object id (SHA-1 of "<type> <size>\0"
  * and the body) and the file's bytes (the same, deflated). Kept apart from
- * GitRepo so the chunk workers can prepare a chunk's object off the main
+ * GitRepo so the chunk workers can compute a chunk's id off the main
  * thread without loading isomorphic-git.
  */
 import { createHash } from 'node:crypto';

@@ -87,6 +87,11 @@ export class PackIndex {
     return undefined;
   }
 
+  /** Every object id (hex) in this pack, in id order. */
+  *ids(): Generator<string> {
+    for (let i = 0; i < this.count; i++) yield this.oidAt(i).toString('hex');
+  }
+
   /** Ids (hex) of the objects in this pack that start with `prefix` (at least two lower-case hex digits). */
   withPrefix(prefix: string): string[] {
     // The fan-out table bounds the search to the ids sharing the first byte.
@@ -162,10 +167,19 @@ class BaseCache {
  * this reader understands; `complete` says whether that is all of them
  * (otherwise a miss here is not proof the object is absent).
  */
+/**
+ * A listing taken this soon after the directory's last change may have
+ * missed a pack renamed in within the same timestamp tick (file systems keep
+ * mtimes as coarse as 1-2 s): a miss then lists the directory again.
+ */
+const RACY_MS = 2000;
+
 export class PackReader {
   private packs: Pack[] = [];
   private complete_ = true;
+  /** The directory's mtime when it was last listed, and when that was. */
   private scannedAt: number | undefined;
+  private listedAt = 0;
   private readonly cache = new BaseCache(32 * 1024 * 1024);
 
   /**
@@ -186,7 +200,8 @@ export class PackReader {
   /**
    * Re-lists the packs when the directory changed (a `git gc` or fetch since
    * the last look). One stat per call keeps misses (an import asking about
-   * every new chunk) cheap.
+   * every new chunk) cheap. Indexes already parsed are kept: packs never
+   * change, they only come and go.
    */
   private refresh(force = false): void {
     let mtime: number;
@@ -198,12 +213,19 @@ export class PackReader {
     }
     if (!force && mtime === this.scannedAt) return;
     this.scannedAt = mtime;
+    this.listedAt = Date.now();
+    const known = new Map(this.packs.map((p) => [p.file, p]));
     this.packs = [];
     this.complete_ = true;
     if (mtime === -1) return;
     for (const name of fs.readdirSync(this.packDir).sort()) {
       if (!name.endsWith('.pack')) continue;
       const file = path.join(this.packDir, name);
+      const seen = known.get(file);
+      if (seen !== undefined) {
+        this.packs.push(seen);
+        continue;
+      }
       let index: PackIndex | undefined;
       try {
         index = PackIndex.parse(fs.readFileSync(file.slice(0, -5) + '.idx'), file);
@@ -213,6 +235,13 @@ export class PackReader {
       if (index === undefined) this.complete_ = false;
       else this.packs.push({ file, index });
     }
+  }
+
+  /** After a miss: whether the listing may predate a pack added since (same mtime tick), and so was redone. */
+  private relistedAfterMiss(): boolean {
+    if (this.scannedAt === undefined || this.listedAt - this.scannedAt >= RACY_MS) return false;
+    this.refresh(true);
+    return true;
   }
 
   private locate(oid: Buffer): { pack: Pack; offset: number } | undefined {
@@ -225,7 +254,8 @@ export class PackReader {
 
   has(oid: string): boolean {
     this.refresh();
-    return this.locate(Buffer.from(oid, 'hex')) !== undefined;
+    const raw = Buffer.from(oid, 'hex');
+    return this.locate(raw) !== undefined || (this.relistedAfterMiss() && this.locate(raw) !== undefined);
   }
 
   /** Ids in the indexed packs that start with `prefix` (lower-case hex). */
@@ -239,7 +269,7 @@ export class PackReader {
     const raw = Buffer.from(oid, 'hex');
     this.refresh();
     for (let attempt = 0; attempt < 2; attempt++) {
-      const at = this.locate(raw);
+      const at = this.locate(raw) ?? (this.relistedAfterMiss() ? this.locate(raw) : undefined);
       if (at === undefined) return undefined;
       try {
         return this.resolve(at.pack, at.offset);

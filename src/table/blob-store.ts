@@ -1,17 +1,21 @@
 /**
  * What the table layer needs from storage: put and get immutable blobs by
  * id. The table layer never sees git; storage/ implements this with git
- * loose objects.
+ * objects (loose, or packed when a command writes many).
  */
 export interface BlobStore {
-  /** Stores bytes as a git blob and returns its id (40 hex). Writing an existing blob is a no-op. */
+  /**
+   * Stores bytes as a git blob and returns its id (40 hex). Writing an
+   * existing blob is a no-op. The bytes must not change afterwards: the
+   * store may deflate and write them after this returns.
+   */
   writeBlob(bytes: Uint8Array): Promise<string>;
   /**
-   * Stores a blob prepared elsewhere (a chunk worker): its id and its loose
-   * object file, as storage/loose-object.ts computes them. Writing an
-   * existing blob is a no-op. Optional: without it, chunks are encoded in
-   * the main thread and stored through writeBlob.
+   * Stores a blob whose git blob id was computed elsewhere (a chunk worker,
+   * with storage/loose-object.ts's gitObjectId), under the same rules as
+   * writeBlob. Optional: without it, chunks are encoded in the main thread
+   * and stored through writeBlob.
    */
-  writeDeflatedBlob?(oid: string, deflated: Uint8Array): Promise<void>;
+  writeHashedBlob?(oid: string, bytes: Uint8Array): Promise<void>;
   readBlob(oid: string): Promise<Uint8Array>;
 }

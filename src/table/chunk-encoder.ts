@@ -12,8 +12,10 @@
  * encoded, they did not pay: a worker costs ~0.3 s CPU to start (its own
  * isolate and apache-arrow) and runs its first few hundred chunks slower
  * while its code warms up, and the main thread only waits on it
- * (docs/PERFORMANCE.md, session 3). They should pay once the main thread
- * has other work meanwhile (parsing the next rows).
+ * (docs/PERFORMANCE.md, session 3). Measured again with the streamed
+ * writer (parsing overlaps encoding) and deflate on libuv's thread pool
+ * (session 4): one worker took more CPU and ~40 MB more memory, and no
+ * clear wall-time gain, so the default stays in-thread.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -68,7 +70,7 @@ function workerCount(): number {
 /** An encoder for a table of `chunkCount` chunks with key columns `keyIdx`, storing into `blobs`. */
 export function openChunkEncoder(blobs: BlobStore, keyIdx: number[], chunkCount: number): ChunkEncoder {
   const count = chunkCount === 0 ? 0 : workerCount();
-  const writeDeflated = blobs.writeDeflatedBlob?.bind(blobs);
-  if (count === 0 || writeDeflated === undefined || !existsSync(fileURLToPath(WORKER_SCRIPT))) return new InThreadChunkEncoder(keyIdx, blobs);
-  return new WorkerChunkEncoder(WORKER_SCRIPT, count, keyIdx, writeDeflated);
+  const writeHashed = blobs.writeHashedBlob?.bind(blobs);
+  if (count === 0 || writeHashed === undefined || !existsSync(fileURLToPath(WORKER_SCRIPT))) return new InThreadChunkEncoder(keyIdx, blobs);
+  return new WorkerChunkEncoder(WORKER_SCRIPT, count, keyIdx, writeHashed);
 }

@@ -8,7 +8,7 @@ import { encodeGatheredChunk } from './chunk-encode.js';
 import type { GatheredChunk } from './chunk-encode.js';
 import { FvError } from '../errors/FvError.js';
 import type { FvErrorCode } from '../errors/FvError.js';
-import { deflateLooseObject, gitObjectId } from '../storage/loose-object.js';
+import { gitObjectId } from '../storage/loose-object.js';
 import type { ChunkRef } from './manifest.js';
 import type { RowEncoder } from './row-hash.js';
 
@@ -24,8 +24,8 @@ export interface ChunkDone {
   ref: ChunkRef;
   /** The chunk's row digest lanes (RowDigest.lanes). */
   lanes: Uint32Array;
-  /** The chunk's git blob as a loose object file (deflateLooseObject). */
-  deflated: Uint8Array;
+  /** The chunk's bytes, its git blob (id in `ref.oid`). */
+  bytes: Uint8Array;
 }
 
 type SerializedError = { fv: { code: FvErrorCode; message: string; hint: string | undefined; data: Record<string, unknown> } } | { name: string; message: string; stack: string | undefined };
@@ -53,14 +53,13 @@ export function jobTransferList(chunk: GatheredChunk): ArrayBuffer[] {
   return [...buffers];
 }
 
-/** Encodes a job's chunk and prepares its git object: what a worker does per message. */
+/** Encodes a job's chunk and computes its git blob id: what a worker does per message. */
 export function runChunkJob(job: ChunkJob, enc: RowEncoder): ChunkDone {
   const { bytes, ref, digest } = encodeGatheredChunk(job.chunk, job.keyIdx, enc);
   ref.oid = gitObjectId('blob', bytes);
-  const deflated = deflateLooseObject('blob', bytes);
   // Sent by transfer, which takes the whole ArrayBuffer: copy a view of a larger (pooled) one first.
-  const own = deflated.byteOffset === 0 && deflated.byteLength === deflated.buffer.byteLength ? deflated : new Uint8Array(deflated);
-  return { id: job.id, ref, lanes: digest.lanes, deflated: own };
+  const own = bytes.byteOffset === 0 && bytes.byteLength === bytes.buffer.byteLength ? bytes : new Uint8Array(bytes);
+  return { id: job.id, ref, lanes: digest.lanes, bytes: own };
 }
 
 export function serializeError(e: unknown): SerializedError {

@@ -1,9 +1,9 @@
 /**
  * A ChunkEncoder backed by worker threads. The main thread gathers each
  * chunk's rows (the only step that needs the whole store), transfers the
- * gathered arrays to the least busy worker, and writes the git object the
- * worker sends back; the worker does the rest: row digest, statistics,
- * Arrow encoding, SHA-1 and deflate, about two thirds of the per-chunk work.
+ * gathered arrays to the least busy worker, and stores the blob the worker
+ * sends back (its deflate runs on libuv's thread pool, as in-thread); the
+ * worker does the rest: row digest, statistics, Arrow encoding and SHA-1.
  *
  * One failed chunk fails the pool: every chunk in flight and every later
  * encode() rejects with that error (rebuilt as the same FvError), and the
@@ -35,12 +35,12 @@ export class WorkerChunkEncoder implements ChunkEncoder {
   private failure: { error: unknown } | undefined;
   private closing = false;
 
-  /** `storeObject` writes a chunk's git object (BlobStore.writeDeflatedBlob). */
+  /** `storeBlob` stores a chunk's bytes under the id the worker computed (BlobStore.writeHashedBlob). */
   constructor(
     script: URL,
     count: number,
     private readonly keyIdx: number[],
-    private readonly storeObject: (oid: string, deflated: Uint8Array) => Promise<void>,
+    private readonly storeBlob: (oid: string, bytes: Uint8Array) => Promise<void>,
   ) {
     this.workers = Array.from({ length: count }, () => this.spawn(script));
   }
@@ -82,7 +82,7 @@ export class WorkerChunkEncoder implements ChunkEncoder {
         reject(e);
       }
     });
-    await this.storeObject(done.ref.oid, done.deflated);
+    await this.storeBlob(done.ref.oid, done.bytes);
     const digest = new RowDigest();
     digest.add(done.lanes);
     return { ref: done.ref, digest };

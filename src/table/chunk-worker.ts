@@ -19,5 +19,5 @@ port.on('message', (job: ChunkJob) => {
     port.postMessage({ id: job.id, error: serializeError(e) } satisfies ChunkReply);
     return;
   }
-  port.postMessage(reply, [reply.deflated.buffer as ArrayBuffer]);
+  port.postMessage(reply, [reply.bytes.buffer as ArrayBuffer]);
 });

@@ -13,12 +13,12 @@ const N = 50_000;
 // Tens of thousands of rows imported several times: far above the default per-test timeout on a busy 2-core machine.
 const SLOW = 300_000;
 
-/** Every loose object file: path -> size in bytes. */
+/** Every object file, loose or pack (an import of many chunks writes a pack): path -> size in bytes. */
 function objectFiles(dir: string): Map<string, number> {
   const out = new Map<string, number>();
   const objects = path.join(dir, '.git', 'objects');
   for (const d of fs.readdirSync(objects)) {
-    if (!/^[0-9a-f]{2}$/.test(d)) continue;
+    if (!/^[0-9a-f]{2}$/.test(d) && d !== 'pack') continue;
     for (const f of fs.readdirSync(path.join(objects, d))) out.set(`${d}/${f}`, fs.statSync(path.join(objects, d, f)).size);
   }
   return out;

@@ -70,12 +70,15 @@ describe('GitRepo object writes', () => {
     repo.checkpoint();
     expect(await repo.writeBlob(Buffer.from('hello\n'))).toBe(existing);
     const mine = await repo.writeBlob(Buffer.from('new\n'));
-    repo.discardCreatedObjects();
+    await repo.flushObjects();
+    expect(existsSync(objectFile(mine))).toBe(true);
+    await repo.discardCreatedObjects();
     // Only the object this command created is taken back.
     expect(existsSync(objectFile(existing))).toBe(true);
     expect(existsSync(objectFile(mine))).toBe(false);
     // The listing is forgotten with the objects: writing again recreates the file.
     expect(await repo.writeBlob(Buffer.from('new\n'))).toBe(mine);
+    await repo.flushObjects();
     expect(existsSync(objectFile(mine))).toBe(true);
     expect(git('cat-file', '-p', mine)).toBe('new\n');
     git('fsck', '--full', '--strict', '--no-dangling');
