@@ -18,6 +18,9 @@
  * A root that is a JSON blob (a working manifest) is scanned the same way,
  * which reaches its chunks.
  *
+ * Objects are read for marking through fv's own reader (a packed object by its
+ * offset), so marking never loads a whole pack.
+ *
  * Loose objects are removed one by one. A pack (fv writes one per import)
  * is removed only whole, when none of its objects is reachable: a pack that
  * is partly reachable is left to `git gc` (which rewrites packs), and so
@@ -40,6 +43,9 @@ import git from 'isomorphic-git';
 import { FvError } from '../errors/FvError.js';
 import { parseDuration } from '../features/duration.js';
 import { decodeIndex } from '../storage/git-index.js';
+import { tagTarget } from '../storage/git-object-parse.js';
+import { ObjectReader } from '../storage/object-reader.js';
+import type { RawObject } from '../storage/object-reader.js';
 import { PackIndex } from '../storage/pack-reader.js';
 import { tempPackWriterPid } from '../storage/pack-writer.js';
 import { pidAlive } from '../storage/repo-lock.js';
@@ -213,19 +219,59 @@ function unreachablePacks(packDir: string, reachable: Set<string>, cutoffMs: num
   return out;
 }
 
-/** Marks everything reachable from the roots. Missing objects are skipped (a shallow or partial clone). */
-async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
-  const seen = new Set<string>();
+/**
+ * Reads objects for marking through fv's reader, which takes a packed object
+ * by its offset (isomorphic-git would load each import's whole pack into
+ * memory to read the one manifest in it); isomorphic-git only for a pack fv's
+ * reader cannot index. Null when the object is absent.
+ */
+function objectSource(gitdir: string): (oid: string) => Promise<RawObject | null> {
+  const reader = new ObjectReader(gitdir);
   const cache = {};
-  const read = async (oid: string): Promise<{ type: string; object: unknown } | null> => {
+  return async (oid) => {
     try {
-      return await git.readObject({ fs, gitdir, oid, format: 'parsed', cache });
+      const raw = reader.read(oid);
+      if (raw !== undefined || reader.complete) return raw ?? null;
+      const o = await git.readObject({ fs, gitdir, oid, format: 'content', cache });
+      return { type: o.type as RawObject['type'], data: Buffer.from(o.object as Uint8Array) };
     } catch (e) {
       if ((e as { code?: string }).code === 'NotFoundError') return null;
       // An object that is there but unreadable may name others: deleting anything now would be a guess.
       throw new FvError('CORRUPT', `cannot read git object ${oid} (${(e as Error).message}); gc removed nothing`, { hint: 'run `git fsck --full` to check the repository' });
     }
   };
+}
+
+/** The tree and parents a commit names: its leading `tree` and `parent` header lines. */
+function commitLinks(data: Buffer): string[] {
+  const out: string[] = [];
+  for (const line of data.subarray(0, Math.max(0, data.indexOf('\n\n'))).toString('latin1').split('\n')) {
+    const m = /^(tree|parent) ([0-9a-f]{40})$/.exec(line);
+    if (m === null) break;
+    out.push(m[2]!);
+  }
+  return out;
+}
+
+/** A tree's entries as (id, kind): `<mode> <name>\0<20-byte id>` each. Submodule commits are left out. */
+function treeLinks(data: Buffer): Array<{ oid: string; blob: boolean }> {
+  const out: Array<{ oid: string; blob: boolean }> = [];
+  for (let pos = 0; pos < data.length; ) {
+    const space = data.indexOf(0x20, pos);
+    const nul = data.indexOf(0, space);
+    if (space < 0 || nul < 0 || nul + 21 > data.length) break;
+    const mode = data.subarray(pos, space).toString('latin1');
+    // A submodule's commit (mode 160000) lives in another repository.
+    if (!mode.startsWith('160')) out.push({ oid: data.subarray(nul + 1, nul + 21).toString('hex'), blob: !/^0?4/.test(mode) });
+    pos = nul + 21;
+  }
+  return out;
+}
+
+/** Marks everything reachable from the roots. Missing objects are skipped (a shallow or partial clone). */
+async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
+  const seen = new Set<string>();
+  const read = objectSource(gitdir);
   /** Blobs already scanned for ids (a blob first met in a tree is marked without being read). */
   const scanned = new Set<string>();
   const queue: Array<{ oid: string; scan: boolean; blob?: boolean }> = [
@@ -242,19 +288,14 @@ async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
     const o = await read(oid);
     if (o === null) continue;
     if (o.type === 'commit') {
-      const c = o.object as { tree: string; parent: string[] };
-      queue.push({ oid: c.tree, scan: false }, ...c.parent.map((p) => ({ oid: p, scan: false })));
+      for (const x of commitLinks(o.data)) queue.push({ oid: x, scan: false });
     } else if (o.type === 'tree') {
-      for (const e of o.object as Array<{ mode: string; oid: string; type: string }>) {
-        if (e.type === 'commit') continue; // a submodule's commit lives in another repository
-        queue.push({ oid: e.oid, scan: false, blob: e.type === 'blob' });
-      }
+      for (const e of treeLinks(o.data)) queue.push({ oid: e.oid, scan: false, blob: e.blob });
     } else if (o.type === 'tag') {
-      queue.push({ oid: (o.object as { object: string }).object, scan: false });
+      queue.push({ oid: tagTarget(oid, o.data), scan: false });
     } else if (o.type === 'blob' && scan) {
-      const bytes = o.object as Uint8Array;
       // Working manifests are JSON naming their chunks; binary blobs (chunks) name nothing.
-      if (bytes.length <= MAX_SCAN_BYTES && bytes[0] === 0x7b) for (const x of hexWords(Buffer.from(bytes).toString('latin1'))) queue.push({ oid: x, scan: true });
+      if (o.data.length <= MAX_SCAN_BYTES && o.data[0] === 0x7b) for (const x of hexWords(o.data.toString('latin1'))) queue.push({ oid: x, scan: true });
     }
   }
   return seen;
