@@ -6,7 +6,9 @@
 // DuckDB's `v1 EXCEPT v2` straight from the two CSVs (@duckdb/node-api, 2
 // threads, in a child process so its start-up counts as fv's does).
 // Prints `goal 4:` lines for bench/run.mjs.
-// Usage: node bench/diff.mjs [--quick] [--rows N] [--rounds N]
+// Usage: node bench/diff.mjs [--quick] [--rows N] [--rounds N] [--keep]
+// --keep leaves the repository (tags/branches v1, clustered, scattered,
+// whole-clustered, whole-scattered) for profiling single diffs by hand.
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -112,4 +114,5 @@ console.log(`stored whole (FV_PATCH_MAX_FRACTION=0): diff v1..clustered ${wc.toF
 // the goal (cost follows the change), reached without chunk skipping.
 console.log(`stored as patches (default): scattered/clustered ${(s / c).toFixed(1)}x (both read only the patch)`);
 goal(4, `diff scattered/clustered time ratio, versions stored whole ${(ws / wc).toFixed(1)}x (goal >= 10x: ${verdict(ws / wc >= 10)}); stored as patches: scattered ${s.toFixed(2)} s vs clustered ${c.toFixed(2)} s`);
-fs.rmSync(dir, { recursive: true, force: true });
+if (opts.has('--keep')) console.error(`kept ${dir}`);
+else fs.rmSync(dir, { recursive: true, force: true });
