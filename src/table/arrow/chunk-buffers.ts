@@ -95,12 +95,23 @@ function stringBytes(r: FbReader, bytes: Uint8Array, t: FbTable, index: number):
 
 function sameBytes(a: Uint8Array | null, b: Uint8Array | null): boolean {
   if (a === null || b === null) return a === b;
-  return a.length === b.length && a.every((x, i) => x === b[i]);
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** UTF-8 of each field's name, encoded once per manifest field rather than once per chunk read. */
+const nameBytes = new WeakMap<Field, Uint8Array>();
+
+function encodedName(f: Field): Uint8Array {
+  let b = nameBytes.get(f);
+  if (b === undefined) nameBytes.set(f, (b = textEncoder.encode(f.name)));
+  return b;
 }
 
 /** Whether schema field `f` (of the footer read by `r` over `bytes`) is exactly the canonical Arrow field fv writes for `want`. */
 function fieldMatches(r: FbReader, bytes: Uint8Array, f: FbTable, want: Field): boolean {
-  if (!sameBytes(stringBytes(r, bytes, f, 0), textEncoder.encode(want.name))) return false;
+  if (!sameBytes(stringBytes(r, bytes, f, 0), encodedName(want))) return false;
   if (r.subTable(f, 4) !== null || r.vector(f, 5, 4).length !== 0) return false; // dictionary-encoded or nested
   const tag = scalar(r, f, 2, 1, 0);
   const type = r.subTable(f, 3);
