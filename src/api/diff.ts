@@ -8,7 +8,6 @@ import { manifestSchema } from '../table/manifest.js';
 import { decodeManifestPair } from '../versioning/diff/manifest-pair.js';
 import { readChunks } from '../table/table-reader.js';
 import type { ColumnStatsDiff, TableProfile } from '../versioning/diff/column-profile.js';
-import { compareProfiles, profileTable } from '../versioning/diff/column-profile.js';
 import type { TableDiff } from '../versioning/diff/table-diff.js';
 import { checkTableName } from '../versioning/layout.js';
 import type { RepoContext } from './context.js';
@@ -43,6 +42,8 @@ export async function diff(ctx: RepoContext, a: string | undefined, b: string | 
   const tables = await diffSnapshotTables(ctx, from, to, opts.limit ?? 100, opts.table, (b, a, name) => manifestsToDiff(ctx, b, a, name));
   const result: DiffResult = { from: fromRev, to: b ?? 'WORKING', tables };
   if (opts.stats) {
+    // Loaded only here: the profiler and its statistics are not needed for a plain diff.
+    const { compareProfiles } = await import('../versioning/diff/column-profile.js');
     result.stats = new Map();
     for (const name of tables.keys()) result.stats.set(name, compareProfiles(await profileAt(ctx, from.get(name), name), await profileAt(ctx, to.get(name), name)));
   }
@@ -63,5 +64,6 @@ async function manifestsToDiff(ctx: RepoContext, b: string | undefined, a: strin
 async function profileAt(ctx: RepoContext, oid: string | undefined, name: string): Promise<TableProfile | null> {
   if (oid === undefined) return null;
   const m = await ctx.manifest(oid, name);
+  const { profileTable } = await import('../versioning/diff/column-profile.js');
   return profileTable(manifestSchema(m).fields, readChunks(ctx.git, m));
 }
