@@ -5,7 +5,9 @@
  * Chunks that appear on both sides with the same id hold identical rows and
  * are skipped without being read, so cost follows the change, not the
  * table; two versions over the same base chunks (docs/FORMAT.md section 9)
- * are compared through their patches alone (patch-diff.ts). Unkeyed tables are compared as multisets of rows (added/removed).
+ * are compared through their patches alone (patch-diff.ts), and two
+ * unpatched versions with the same columns on their chunks' typed buffers
+ * (typed-keyed-diff.ts). Unkeyed tables are compared as multisets of rows (added/removed).
  */
 import type { BlobStore } from '../../table/blob-store.js';
 import type { ChunkRef, TableManifest } from '../../table/manifest.js';
