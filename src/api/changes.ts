@@ -2,6 +2,7 @@
  * Per-table row deltas between two snapshots: what status, log and show
  * report. Tables whose manifests are identical are skipped without reading.
  */
+import type { TableManifest } from '../table/manifest.js';
 import type { TableDiff } from '../versioning/diff/table-diff.js';
 import { diffTable } from '../versioning/diff/table-diff.js';
 import type { RepoContext } from './context.js';
@@ -12,7 +13,10 @@ export interface TableDelta {
   modified: number;
 }
 
-export async function diffSnapshotTables(ctx: RepoContext, before: Map<string, string>, after: Map<string, string>, limit = 0, only?: string): Promise<Map<string, TableDiff>> {
+/** The two manifests (by blob id, either absent) whose difference is wanted. */
+export type ManifestPairReader = (before: string | undefined, after: string | undefined, table: string) => Promise<[TableManifest | null, TableManifest | null]>;
+
+export async function diffSnapshotTables(ctx: RepoContext, before: Map<string, string>, after: Map<string, string>, limit = 0, only?: string, readPair?: ManifestPairReader): Promise<Map<string, TableDiff>> {
   const out = new Map<string, TableDiff>();
   const names = [...new Set([...before.keys(), ...after.keys()])].sort();
   for (const name of names) {
@@ -20,8 +24,7 @@ export async function diffSnapshotTables(ctx: RepoContext, before: Map<string, s
     const b = before.get(name);
     const a = after.get(name);
     if (b === a) continue;
-    const mb = b ? await ctx.manifest(b, name) : null;
-    const ma = a ? await ctx.manifest(a, name) : null;
+    const [mb, ma] = readPair ? await readPair(b, a, name) : [b ? await ctx.manifest(b, name) : null, a ? await ctx.manifest(a, name) : null];
     const d = await diffTable(ctx.git, mb, ma, { limit });
     if (d.status !== 'unchanged') out.set(name, d);
   }

@@ -18,7 +18,6 @@ import { renderCheckReport } from './check-commands.js';
 import { diffToJson } from './diff-json.js';
 import { note, print, printJson, rowsToJson } from './output.js';
 import { style } from './style.js';
-import { runDemo } from './demo.js';
 import { registerCheckCommands } from './check-commands.js';
 import { registerMergeCommands } from './merge-commands.js';
 import { registerBuildCommands } from './build-commands.js';
@@ -327,7 +326,7 @@ export function registerCommands(program: Command): void {
     .command('demo [dir]')
     .description('run a short fv session on the bundled fixtures in a fresh directory')
     .action(async (dir: string | undefined) => {
-      await runDemo(dir);
+      await (await import('./demo.js')).runDemo(dir);
     });
 
   registerCheckCommands(program);

@@ -9,7 +9,7 @@ import type { Json } from '../table/canonical-json.js';
 import { RawJson } from '../table/canonical-json.js';
 import type { TableData } from '../table/table-data.js';
 import type { ColumnStats, ColumnStatsDiff } from '../versioning/diff/column-profile.js';
-import { QUANTILE_NAMES } from '../versioning/diff/column-profile.js';
+import { QUANTILE_NAMES } from '../versioning/diff/quantile-names.js';
 import type { Value } from '../table/types.js';
 import { formatValue } from '../table/values.js';
 import { columns, style, truncate } from './style.js';

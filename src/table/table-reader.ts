@@ -5,6 +5,8 @@
  * the patch on the fly, so callers always see the table's actual rows.
  */
 import { FvError } from '../errors/FvError.js';
+import type { ChunkColumn } from './arrow/chunk-buffers.js';
+import { readChunkBuffers } from './arrow/chunk-buffers.js';
 import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, TableManifest } from './manifest.js';
 import { manifestSchema } from './manifest.js';
@@ -22,13 +24,42 @@ export async function readChunkAs(store: BlobStore, fields: Field[], c: ChunkRef
 
 /** The bytes of chunk `c` decoded and checked against the fields it must have. */
 export async function decodeChunkAs(bytes: Uint8Array, fields: Field[], c: ChunkRef): Promise<TableData> {
-  // Loaded on the first chunk decoded: commands that only compare chunk ids (status, checkout) never load apache-arrow.
-  const [{ readChunkColumns }, { tableDataFromColumnar }] = await Promise.all([import('./arrow/chunk-columns.js'), import('./arrow/typed-columns.js')]);
   // A chunk in fv's own layout, with exactly these fields and c.rows rows, is read without
   // apache-arrow's IPC reader (its per-chunk cost was half of a whole-table diff); the
   // values are the same, made by the same conversion. Anything else is decoded the general way.
-  const columns = readChunkColumns(bytes, fields, c.rows);
-  if (columns !== null) return tableDataFromColumnar({ fields, columns, rowCount: c.rows });
+  const buffers = readChunkBuffers(bytes, fields, c.rows);
+  return buffers !== null ? chunkValues(fields, buffers, c.rows) : decodeGeneral(bytes, fields, c);
+}
+
+/**
+ * Chunk `c`'s column buffers, without a JS value per cell: views over the
+ * chunk in fv's own layout, else the general decoder's values encoded back.
+ */
+export async function readChunkBuffersAs(store: BlobStore, fields: Field[], c: ChunkRef): Promise<ChunkColumn[]> {
+  const bytes = await store.readBlob(c.oid);
+  const buffers = readChunkBuffers(bytes, fields, c.rows);
+  if (buffers !== null) return buffers;
+  const [{ columnarFromTableData }, { chunkColumnOf }] = await Promise.all([loadTypedColumns(), loadChunkColumns()]);
+  return columnarFromTableData(await decodeGeneral(bytes, fields, c)).columns.map(chunkColumnOf);
+}
+
+/** The values of a chunk's column buffers (apache-arrow is loaded on the first call). */
+export async function chunkValues(fields: Field[], buffers: ChunkColumn[], rows: number): Promise<TableData> {
+  const [{ tableDataFromColumnar }, { arrowColumns }] = await Promise.all([loadTypedColumns(), loadChunkColumns()]);
+  return tableDataFromColumnar({ fields, columns: arrowColumns(fields, buffers, rows), rowCount: rows });
+}
+
+// The modules that need apache-arrow, loaded on first use: reading a chunk's buffers does
+// not, and commands that only compare chunk ids (status, checkout) decode none. Each
+// import() runs once: resolving it again per chunk was a tenth of a second of a diff
+// that reads every chunk of a 1M-row table.
+let typedColumnsModule: Promise<typeof import('./arrow/typed-columns.js')> | undefined;
+let chunkColumnsModule: Promise<typeof import('./arrow/chunk-columns.js')> | undefined;
+const loadTypedColumns = (): Promise<typeof import('./arrow/typed-columns.js')> => (typedColumnsModule ??= import('./arrow/typed-columns.js'));
+const loadChunkColumns = (): Promise<typeof import('./arrow/chunk-columns.js')> => (chunkColumnsModule ??= import('./arrow/chunk-columns.js'));
+
+/** Any Arrow IPC chunk, through apache-arrow's reader, which also names what is wrong with a damaged one. */
+async function decodeGeneral(bytes: Uint8Array, fields: Field[], c: ChunkRef): Promise<TableData> {
   const { decodeArrowIpc } = await import('./arrow/arrow-codec.js');
   const data = decodeArrowIpc(bytes, `chunk ${c.oid}`);
   if (data.rowCount !== c.rows || data.fields.length !== fields.length || data.fields.some((f, i) => f.name !== fields[i]!.name || !sameType(f.type, fields[i]!.type))) {

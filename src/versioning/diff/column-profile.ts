@@ -34,6 +34,7 @@ import type { Json } from '../../table/canonical-json.js';
 import type { TableData } from '../../table/table-data.js';
 import type { Field, FvType, Value } from '../../table/types.js';
 import { typeToString } from '../../table/types.js';
+import { QUANTILES, QUANTILE_NAMES } from './quantile-names.js';
 import { formatValue, valueToJson } from '../../table/values.js';
 
 export interface ProfileLimits {
@@ -45,8 +46,7 @@ export const DEFAULT_LIMITS: ProfileLimits = { distinctExact: 100_000, values: 2
 export const HISTOGRAM_BINS = 10;
 export const PSI_BINS = 10;
 export const TOP_CATEGORIES = 5;
-export const QUANTILES = [0.01, 0.25, 0.5, 0.75, 0.99] as const;
-export const QUANTILE_NAMES = ['p1', 'p25', 'p50', 'p75', 'p99'] as const;
+export { QUANTILES, QUANTILE_NAMES };
 
 export type ProfileKind = 'numeric' | 'temporal' | 'categorical';
 

@@ -5,7 +5,9 @@
  * Chunks that appear on both sides with the same id hold identical rows and
  * are skipped without being read, so cost follows the change, not the
  * table; two versions over the same base chunks (docs/FORMAT.md section 9)
- * are compared through their patches alone (patch-diff.ts). Unkeyed tables are compared as multisets of rows (added/removed).
+ * are compared through their patches alone (patch-diff.ts), and two
+ * unpatched versions with the same columns on their chunks' typed buffers
+ * (typed-keyed-diff.ts). Unkeyed tables are compared as multisets of rows (added/removed).
  */
 import type { BlobStore } from '../../table/blob-store.js';
 import type { ChunkRef, TableManifest } from '../../table/manifest.js';
@@ -13,6 +15,7 @@ import { manifestSchema } from '../../table/manifest.js';
 import { hashRows } from '../../table/row-hash.js';
 import { readChunk, readChunks } from '../../table/table-reader.js';
 import { patchDiff, sharesBase } from './patch-diff.js';
+import { typedKeyedDiff } from './typed-keyed-diff.js';
 import type { TableData } from '../../table/table-data.js';
 import type { Field, Value } from '../../table/types.js';
 import { sameType, typeToString } from '../../table/types.js';
@@ -61,6 +64,10 @@ export function schemaChange(before: Field[], after: Field[]): SchemaChange {
     if (b && !sameType(b.type, f.type)) changed.push({ column: f.name, from: typeToString(b.type), to: typeToString(f.type) });
   }
   return { added, removed, changed };
+}
+
+function schemaChanged(s: SchemaChange): boolean {
+  return s.added.length + s.removed.length + s.changed.length > 0;
 }
 
 function rowRecord(t: TableData, r: number): Record<string, Value> {
@@ -158,13 +165,18 @@ export async function diffTable(store: BlobStore, before: TableManifest | null, 
   const sameKey = before !== null && after !== null && before.key.join('\0') === after.key.join('\0');
   if (key.length > 0 && (sameKey || before === null || after === null)) await diffKeyed(store, before, after, key, result, record, opts.limit);
   else await diffUnkeyed(store, before, after, result, record);
-  if (result.status === 'unchanged' && (result.added || result.removed || result.modified || result.schema.added.length || result.schema.removed.length || result.schema.changed.length)) result.status = 'modified';
+  if (result.status === 'unchanged' && (result.added || result.removed || result.modified || schemaChanged(result.schema))) result.status = 'modified';
   return result;
 }
 
 async function diffKeyed(store: BlobStore, before: TableManifest | null, after: TableManifest | null, key: string[], res: TableDiff, record: (c: RowChange) => void, limit: number): Promise<void> {
   // Versions over the same base chunks (a patched version and its base) differ only where their patches do.
   if (before && after && sharesBase(before, after)) return patchDiff(store, before, after, res, limit);
+  // Unpatched versions with the same columns: their unshared chunks are compared on typed columns.
+  if (!before?.patch && !after?.patch && !schemaChanged(res.schema)) {
+    const [cb, ca] = unsharedChunks(before?.chunks ?? [], after?.chunks ?? []);
+    return typedKeyedDiff(store, before && { m: before, refs: cb }, after && { m: after, refs: ca }, key, res, limit);
+  }
   const [rb, ra] = rowsToCompare(store, before, after);
   const left = rb ? new RowCursor(rb) : null;
   const right = ra ? new RowCursor(ra) : null;
@@ -174,7 +186,7 @@ async function diffKeyed(store: BlobStore, before: TableManifest | null, after: 
     return key.map((k) => t.columns[pos.get(k)!]![r]!);
   };
   // Columns compared for "modified": those on both sides with the same type; any schema change marks every row modified.
-  const schemaChanged = res.schema.added.length + res.schema.removed.length + res.schema.changed.length > 0;
+  const anySchemaChange = schemaChanged(res.schema);
   // Compares two rows' keys in place: no array or record per row (a full diff of 1M rows made 4M of them).
   const compareKeys = (l: TableData, lr: number, r: TableData, rr: number): number => {
     const pl = columnPositions(positions, l);
@@ -186,7 +198,7 @@ async function diffKeyed(store: BlobStore, before: TableManifest | null, after: 
     return 0;
   };
   const rowChanged = (l: TableData, lr: number, r: TableData, rr: number): boolean => {
-    if (schemaChanged) {
+    if (anySchemaChange) {
       const a = rowRecord(l, lr);
       const b = rowRecord(r, rr);
       return Object.keys(a).length !== Object.keys(b).length || Object.keys(a).some((k) => !(k in b) || typeof a[k] !== typeof b[k] || !valuesEqual(a[k]!, b[k]!));
