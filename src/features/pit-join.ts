@@ -43,7 +43,7 @@
  */
 import type * as arrow from 'apache-arrow';
 import { FvError } from '../errors/FvError.js';
-import { gatherColumn } from '../table/arrow/gather-column.js';
+import { gatherColumn, sourceOrder } from '../table/arrow/gather-column.js';
 import type { ColumnarTable } from '../table/arrow/typed-columns.js';
 import { columnarFromTableData, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
 import type { TableData } from '../table/table-data.js';
@@ -347,6 +347,8 @@ export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarT
   };
   for (const k of spec.spineKeys) fromSpine(k, spineKeyIdx.get(k)!);
   fromSpine(spineTimeField.name, spineTimeIdx);
+  // The columns of one source share their rows (matches), and so the order their source rows are read in.
+  const orders = new Map<Int32Array, Int32Array>();
   for (const c of spec.columns) {
     if (c.source === 'spine') {
       fromSpine(c.name, fieldIndex(spine, c.column, `spine ${spec.spineName}`));
@@ -359,9 +361,11 @@ export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarT
       throw new FvError('TYPE_ERROR', `${c.name}: a ttl needs timestamp or date event times, but source ${s.name}'s are integers`, { hint: 'remove the ttl, or store the times as timestamps' });
     }
     const rows = c.ttlNanos === null ? match : withinTtl(match, times, spineT, c.ttlNanos / commonNanos);
+    let order = orders.get(rows);
+    if (order === undefined) orders.set(rows, (order = sourceOrder(rows)));
     const f = { name: c.name, type: s.data.fields[ci]!.type };
     fields.push(f);
-    columns.push(gatherColumn(f, s.data.columns[ci]!, rows, n));
+    columns.push(gatherColumn(f, s.data.columns[ci]!, rows, n, order));
   }
   return { fields, columns, rowCount: n };
 }
