@@ -24,6 +24,15 @@ const WORKER_SCRIPT = new URL('./build-helper-worker.js', import.meta.url);
 /** Objects per read request, and requests kept in flight: ~32 chunks (a few MB) read ahead of the decoder. */
 const READ_BATCH = 8;
 const READS_AHEAD = 4;
+/** How many batches ahead of the consumer this thread reads, when the helper falls behind. */
+const MAX_AHEAD = 16;
+
+/** Blobs of one batch of object ids: null until read; an id where the helper did not answer. */
+interface Batch {
+  oids: string[];
+  blobs: (Uint8Array | string)[] | null;
+  reply: Promise<void> | null;
+}
 
 type Request = HelperRequest extends infer R ? (R extends { id: number } ? Omit<R, 'id'> : never) : never;
 
@@ -66,28 +75,44 @@ export class BuildHelper {
   }
 
   /**
-   * The blobs `oids` name, in order, read on the helper thread a few batches
-   * ahead of the consumer; `readHere` reads the ones the helper did not.
+   * The blobs `oids` name, in order. The helper thread reads them a few
+   * batches ahead of the consumer; whenever the batch the consumer needs is
+   * not back yet, this thread reads the next batch not yet asked for
+   * instead of waiting (so each thread reads as many as its speed allows),
+   * up to MAX_AHEAD batches ahead. `readHere` reads in this thread, also
+   * the blobs the helper did not answer.
    */
   async *readBlobs(oids: string[], readHere: (oid: string) => Promise<Uint8Array>): AsyncGenerator<Uint8Array> {
-    const inFlight: { oids: string[]; reply: Promise<HelperReply | null> }[] = [];
-    let next = 0;
-    const requestMore = (): void => {
-      while (inFlight.length < READS_AHEAD && next < oids.length) {
-        const batch = oids.slice(next, next + READ_BATCH);
-        next += batch.length;
-        inFlight.push({ oids: batch, reply: this.request({ kind: 'read', oids: batch }) });
+    const batches: Batch[] = [];
+    for (let at = 0; at < oids.length; at += READ_BATCH) batches.push({ oids: oids.slice(at, at + READ_BATCH), blobs: null, reply: null });
+    let next = 0; // batches before `next` are asked for or read
+    let asked = 0; // of those, batches the helper has not answered yet
+    const askMore = (): void => {
+      while (asked < READS_AHEAD && next < batches.length) {
+        const b = batches[next++]!;
+        asked++;
+        b.reply = this.request({ kind: 'read', oids: b.oids }).then((reply) => {
+          asked--;
+          b.blobs = b.oids.map((oid, i) => {
+            const slot = reply?.kind === 'read' ? reply.slots[i] : null;
+            return slot ? new Uint8Array((reply as HelperReply & { kind: 'read' }).buffer, slot.start, slot.length) : oid;
+          });
+        });
       }
     };
-    requestMore();
-    while (inFlight.length > 0) {
-      const { oids: batch, reply: pending } = inFlight.shift()!;
-      const reply = await pending;
-      requestMore();
-      for (let i = 0; i < batch.length; i++) {
-        const slot = reply?.kind === 'read' ? reply.slots[i] : null;
-        yield slot ? new Uint8Array((reply as HelperReply & { kind: 'read' }).buffer, slot.start, slot.length) : await readHere(batch[i]!);
+    for (let i = 0; i < batches.length; i++) {
+      const b = batches[i]!;
+      askMore();
+      while (b.blobs === null && next < batches.length && next - i < MAX_AHEAD) {
+        const mine = batches[next++]!;
+        mine.blobs = [];
+        for (const oid of mine.oids) mine.blobs.push(await readHere(oid));
+        // Let the helper's replies in (they are events, not microtasks) before deciding to read another.
+        await new Promise((resolve) => setImmediate(resolve));
       }
+      if (b.blobs === null) await b.reply;
+      for (const blob of b.blobs!) yield typeof blob === 'string' ? await readHere(blob) : blob;
+      b.blobs = null; // the consumer keeps what it needs: let the batch's buffer go
     }
   }
 
