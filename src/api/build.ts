@@ -17,6 +17,7 @@ import type { Table } from 'apache-arrow';
 import { FvError, fromIoError } from '../errors/FvError.js';
 import { encodeColumnarIpc } from '../table/arrow/gather-column.js';
 import { loadDefinitions } from '../features/definitions.js';
+import { BuildHelper } from '../features/build-helper.js';
 import type { BuildFormat } from '../features/build.js';
 import { BUILD_FORMATS, computeTrainingSet, encodeTrainingSet, sha256Hex } from '../features/build.js';
 import type { Json } from '../table/canonical-json.js';
@@ -76,11 +77,21 @@ export function lockText(lock: BuildLock): string {
 
 /** Builds training set `name` from `commit` (already resolved). */
 export async function buildAtCommit(ctx: RepoContext, commit: string, name: string, format: BuildFormat, file: string): Promise<BuildResult> {
+  // Started first, so that its start-up overlaps with reading the definitions.
+  const helper = BuildHelper.start(ctx.git.gitdir);
+  try {
+    return await buildWith(ctx, commit, name, format, file, helper);
+  } finally {
+    await helper?.close();
+  }
+}
+
+async function buildWith(ctx: RepoContext, commit: string, name: string, format: BuildFormat, file: string, helper: BuildHelper | null): Promise<BuildResult> {
   const loaded = await loadDefinitions(ctx, commit);
   if (loaded.oid === null) throw new FvError('BAD_DEFINITIONS', `commit ${commit.slice(0, 7)} has no features.json, so no training sets`, { hint: 'declare training sets in features.json and commit it' });
   const defBytes = await ctx.git.readBlob(loaded.oid);
-  const { data, tables } = await computeTrainingSet(ctx, loaded, name);
-  const bytes = await encodeTrainingSet(data, format);
+  const { data, tables } = await computeTrainingSet(ctx, loaded, name, { helper, format });
+  const bytes = await encodeTrainingSet(data, format, helper);
   const tableObj: Record<string, { content_hash: string }> = {};
   for (const t of [...tables.keys()].sort()) tableObj[t] = { content_hash: tables.get(t)! };
   const lock: BuildLock = {

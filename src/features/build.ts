@@ -6,15 +6,16 @@
 import { createHash } from 'node:crypto';
 import type { RepoContext } from '../api/context.js';
 import { FvError } from '../errors/FvError.js';
-import { isIntegerKind, typeToString } from '../table/types.js';
+import { isIntegerKind, parseType, typeToString } from '../table/types.js';
 import { encodeColumnarIpc } from '../table/arrow/gather-column.js';
 import type { ColumnarTable } from '../table/arrow/typed-columns.js';
-import { bitAt, nullBitmapOf, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
+import { bitAt, columnarFromTableData, nullBitmapOf, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
 import { csvLines } from '../table/formats/write-output.js';
 import type { LoadedDefinitions } from './definitions.js';
 import type { PitColumn, PitSource } from './pit-join.js';
 import { pointInTimeJoinColumnar } from './pit-join.js';
-import { readTableForBuild } from './read-inputs.js';
+import { blobsInThread, readTableForBuild } from './read-inputs.js';
+import type { BuildHelper } from './build-helper.js';
 
 export const BUILD_FORMATS = ['arrow', 'parquet', 'csv'] as const;
 export type BuildFormat = (typeof BUILD_FORMATS)[number];
@@ -30,8 +31,16 @@ export interface TrainingSetData {
   tables: Map<string, string>;
 }
 
+export interface ComputeOptions {
+  /** Reads the inputs' objects ahead on a second thread (default: none, all in this thread). */
+  helper?: BuildHelper | null;
+  /** The output format: for 'parquet' the helper warms up its Parquet writer during the join. */
+  format?: BuildFormat;
+}
+
 /** Reads the inputs of training set `name` from `loaded` (a commit's definitions and tables) and joins them. */
-export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinitions, name: string): Promise<TrainingSetData> {
+export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinitions, name: string, opts: ComputeOptions = {}): Promise<TrainingSetData> {
+  const helper = opts.helper ?? null;
   const { defs } = loaded;
   const where = loaded.commit === null ? 'the working state' : `commit ${loaded.commit.slice(0, 7)}`;
   const ts = defs.training_sets.get(name);
@@ -49,7 +58,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     const oid = loaded.tables.get(table);
     if (!oid) throw new FvError('UNKNOWN_TABLE', `training set ${name}: ${why} reads table "${table}", which does not exist at ${where}`, { hint: 'import and commit it, or build at a commit that has it (--at)' });
     const m = await ctx.manifest(oid, table);
-    d = await readTableForBuild(ctx, m);
+    d = await readTableForBuild(ctx, m, helper === null ? blobsInThread(ctx) : (oids) => helper.readBlobs(oids, (oid) => ctx.git.readBlob(oid)));
     tableData.set(table, d);
     tableHashes.set(table, m.content_hash);
     return d;
@@ -82,6 +91,7 @@ export async function computeTrainingSet(ctx: RepoContext, loaded: LoadedDefinit
     const fd = defs.features.get(f)!;
     columns.push({ name: f, source: await sourceOf(fd.source, `feature "${f}"`), column: fd.column, ttlNanos: fd.ttl?.nanos ?? null });
   }
+  if (helper !== null && opts.format === 'parquet') helper.warmParquet(await parquetWarmUpIpc());
   const data = pointInTimeJoinColumnar({ spine, spineName: spineSrc.table, spineKeys, spineTime: spineSrc.event_time, sources, columns, asOf: ts.as_of });
   return { data, tables: tableHashes };
 }
@@ -114,9 +124,58 @@ function checkEventTimes(file: string, source: string, column: string, table: st
   }
 }
 
-/** The output file's bytes: Arrow IPC file (canonical), Parquet (pinned writer settings) or CSV. Same data => same bytes. */
-export async function encodeTrainingSet(t: ColumnarTable, format: BuildFormat): Promise<Uint8Array> {
+/**
+ * The output file's bytes: Arrow IPC file (canonical), Parquet (pinned
+ * writer settings) or CSV. Same data => same bytes, whichever thread
+ * writes the Parquet file.
+ */
+export async function encodeTrainingSet(t: ColumnarTable, format: BuildFormat, helper: BuildHelper | null = null): Promise<Uint8Array> {
   if (format === 'arrow') return encodeColumnarIpc(t, 'file');
-  if (format === 'parquet') return (await import('../table/formats/parquet.js')).writeParquetColumnar(t);
+  if (format === 'parquet') {
+    const parquet = await import('../table/formats/parquet.js');
+    if (helper !== null) {
+      const { ipc, seconds } = parquet.parquetInput(t);
+      const bytes = await helper.writeParquet(ipc, seconds);
+      if (bytes !== null) return bytes;
+    }
+    return parquet.writeParquetColumnar(t);
+  }
   return new TextEncoder().encode(csvLines(tableDataFromColumnar(t), ',', true));
+}
+
+/** Rows of the warm-up table: enough for every encoding path (dictionary, plain, nulls), small enough to write in ~0.1 s. */
+const WARM_UP_ROWS = 2048;
+
+/**
+ * A small table with one column of each common output type (the physical
+ * Parquet types a training set usually has), as an Arrow IPC stream: the
+ * Parquet writer's first call compiles the code it runs, and writing this
+ * on the helper thread moves most of that off the build's critical path.
+ */
+async function parquetWarmUpIpc(): Promise<Uint8Array> {
+  const n = WARM_UP_ROWS;
+  const rows = Array.from({ length: n }, (_, i) => i);
+  const orNull = <T>(i: number, v: T): T | null => (i % 13 === 0 ? null : v);
+  const t = columnarFromTableData({
+    fields: [
+      { name: 'i64', type: parseType('int64') },
+      { name: 'i32', type: parseType('int32') },
+      { name: 'f64', type: parseType('float64') },
+      { name: 'ts', type: parseType('timestamp[ms, UTC]') },
+      { name: 'day', type: parseType('date32') },
+      { name: 'b', type: parseType('bool') },
+      { name: 's', type: parseType('utf8') },
+    ],
+    columns: [
+      rows.map((i) => orNull(i, BigInt(i * 7919))),
+      rows.map((i) => orNull(i, i % 50)),
+      rows.map((i) => orNull(i, i * 0.25)),
+      rows.map((i) => orNull(i, 1704067200000n + BigInt(i) * 60000n)),
+      rows.map((i) => orNull(i, 19723 + (i % 400))),
+      rows.map((i) => orNull(i, i % 3 === 0)),
+      rows.map((i) => orNull(i, `v${i % 40}`)),
+    ],
+    rowCount: n,
+  });
+  return (await import('../table/formats/parquet.js')).parquetInput(t).ipc;
 }

@@ -43,13 +43,16 @@
  */
 import type * as arrow from 'apache-arrow';
 import { FvError } from '../errors/FvError.js';
-import { gatherColumn } from '../table/arrow/gather-column.js';
+import { gatherColumn, sourceOrder } from '../table/arrow/gather-column.js';
 import type { ColumnarTable } from '../table/arrow/typed-columns.js';
-import { bitAt, columnarFromTableData, columnValues, exactNumbers, nullBitmapOf, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
+import { columnarFromTableData, tableDataFromColumnar } from '../table/arrow/typed-columns.js';
 import type { TableData } from '../table/table-data.js';
-import type { Field, FvType, TimeUnit, Value } from '../table/types.js';
+import type { Field, FvType, Value } from '../table/types.js';
 import { isIntegerKind, typeToString } from '../table/types.js';
 import { compareValues } from '../table/values.js';
+import type { Comparable } from './comparable.js';
+import { cmpMixed, cmpNum, compareAt, keyComparable, timeComparable, UNIT_NANOS, unitOf } from './comparable.js';
+import { groupFinder, keyGroups } from './key-groups.js';
 
 /** The tables of a join: TableData for the library's pure function, typed columns inside fv build. */
 interface JoinTable {
@@ -89,8 +92,6 @@ export interface PitSpec<T extends JoinTable = TableData> {
   asOf: { inclusive: boolean; created_cutoff: boolean };
 }
 
-const UNIT_NANOS: Record<TimeUnit | 'day', bigint> = { s: 1000000000n, ms: 1000000n, us: 1000n, ns: 1n, day: 86400000000000n };
-
 function fieldIndex(t: JoinTable, name: string, where: string): number {
   const i = t.fields.findIndex((f) => f.name === name);
   if (i < 0) throw new FvError('UNKNOWN_COLUMN', `${where}: no column "${name}"`, { hint: `columns: ${t.fields.map((f) => f.name).join(', ')}` });
@@ -103,10 +104,6 @@ function timeFamily(f: Field, where: string): TimeFamily {
   if (f.type.kind === 'timestamp' || f.type.kind === 'date32') return 'time';
   if (isIntegerKind(f.type)) return 'int';
   throw new FvError('TYPE_ERROR', `${where}: time column "${f.name}" is ${typeToString(f.type)}; a point-in-time join needs a timestamp, date or integer column`);
-}
-
-function unitOf(t: FvType): TimeUnit | 'day' | null {
-  return t.kind === 'timestamp' ? t.unit : t.kind === 'date32' ? 'day' : null;
 }
 
 /** Key comparison family of a type: values of one family are comparable after normalisation. */
@@ -124,83 +121,6 @@ function keyFamily(t: FvType): string {
     default:
       return t.kind;
   }
-}
-
-/**
- * One column as the join compares it: `fast` holds exact float64s (null as
- * -Infinity, sorting first as compareValues puts null) when every value has
- * one; otherwise `values()` gives normalised JS values, made on first use
- * only. Both orders agree, so either side of a comparison may use either.
- */
-class Comparable {
-  readonly fast: Float64Array | null;
-  private readonly nulls: Uint8Array | null;
-  private normalised: Value[] | null = null;
-
-  /** `scale`: multiplier into the common unit (BigInt for values(), its number for the fast view). */
-  constructor(
-    private readonly field: Field,
-    private readonly data: arrow.Data,
-    private readonly scale: bigint,
-  ) {
-    this.fast = exactNumbers(field, data, Number(scale));
-    this.nulls = nullBitmapOf(data);
-  }
-
-  get hasNulls(): boolean {
-    return this.nulls !== null;
-  }
-
-  isNull(r: number): boolean {
-    return this.nulls !== null && !bitAt(this.nulls, this.data.offset + r);
-  }
-
-  /** Integers (any width) and timestamps as BigInts in the common unit, other values as they are. */
-  values(): Value[] {
-    if (this.normalised === null) {
-      const t = this.field.type;
-      const raw = columnValues(this.field, this.data);
-      const integral = isIntegerKind(t) || t.kind === 'timestamp' || t.kind === 'date32';
-      const scale = this.scale;
-      this.normalised = integral ? raw.map((v) => (v === null ? null : scale === 1n ? BigInt(v as number | bigint) : BigInt(v as number | bigint) * scale)) : raw;
-    }
-    return this.normalised;
-  }
-}
-
-function keyComparable(f: Field, d: arrow.Data): Comparable {
-  // Timestamps as keys compare as instants: in nanoseconds.
-  return new Comparable(f, d, f.type.kind === 'timestamp' ? UNIT_NANOS[f.type.unit] : 1n);
-}
-
-function timeComparable(f: Field, d: arrow.Data, commonNanos: bigint): Comparable {
-  const u = unitOf(f.type);
-  return new Comparable(f, d, u === null ? 1n : UNIT_NANOS[u] / commonNanos);
-}
-
-function cmpNum(a: number, b: number): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Compares two numbers or two BigInts (never one of each). */
-function cmpMixed(a: number | bigint, b: number | bigint): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
-/** Row a of `x` against row b of `y`: float64 when both sides have exact views, else by value. */
-function compareAt(x: Comparable, a: number, y: Comparable, b: number): number {
-  const fx = x.fast;
-  const fy = y.fast;
-  if (fx !== null && fy !== null) return cmpNum(fx[a]!, fy[b]!);
-  return compareValues(x.values()[a]!, y.values()[b]!);
-}
-
-function compareKeys(xs: Comparable[], a: number, ys: Comparable[], b: number): number {
-  for (let i = 0; i < xs.length; i++) {
-    const c = compareAt(xs[i]!, a, ys[i]!, b);
-    if (c !== 0) return c;
-  }
-  return 0;
 }
 
 /** Rows 0..n-1 without a null in any of `cols` (all of them, without a per-row check, when no column has a null). */
@@ -394,29 +314,25 @@ export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarT
       sortedAct = sorted;
     }
 
-    const groupVsSpine = groupKeyComparator(srcKeys, cand, groupStart, groups, sk);
+    const finder = groupFinder(srcKeys, cand, groupStart, sk);
+    // A source stored in rank order without rows dropped (the usual feature log) needs no cand lookup per match.
+    const rowOf = isIdentity(cand, d.rowCount) ? null : cand;
     const match = new Int32Array(n).fill(-1);
     for (const r of rowsWithoutNulls([spineT, ...sk], n)) {
-      // The first group whose key is >= the spine row's.
-      let lo = 0;
-      let hi = groups;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (groupVsSpine(mid, r) < 0) lo = mid + 1;
-        else hi = mid;
-      }
-      if (lo === groups || groupVsSpine(lo, r) !== 0) continue;
+      const first = finder.find(r);
+      if (first < 0) continue;
       // The last position of the group activated by T.
       const T = spineTimes[r]!;
-      const first = groupStart[lo]!;
       let a = first;
-      let b = groupStart[lo + 1]!;
+      let b = finder.end;
       while (a < b) {
         const mid = (a + b) >>> 1;
         if (sortedAct[mid]! <= T) a = mid + 1;
         else b = mid;
       }
-      if (a > first) match[r] = cand[bestUpTo === null ? a - 1 : bestUpTo[a - 1]!]!;
+      if (a === first) continue;
+      const p = bestUpTo === null ? a - 1 : bestUpTo[a - 1]!;
+      match[r] = rowOf === null ? p : rowOf[p]!;
     }
     matches.set(si, { match, times });
   }
@@ -431,6 +347,8 @@ export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarT
   };
   for (const k of spec.spineKeys) fromSpine(k, spineKeyIdx.get(k)!);
   fromSpine(spineTimeField.name, spineTimeIdx);
+  // The columns of one source share their rows (matches), and so the order their source rows are read in.
+  const orders = new Map<Int32Array, Int32Array>();
   for (const c of spec.columns) {
     if (c.source === 'spine') {
       fromSpine(c.name, fieldIndex(spine, c.column, `spine ${spec.spineName}`));
@@ -443,54 +361,20 @@ export function pointInTimeJoinColumnar(spec: PitSpec<ColumnarTable>): ColumnarT
       throw new FvError('TYPE_ERROR', `${c.name}: a ttl needs timestamp or date event times, but source ${s.name}'s are integers`, { hint: 'remove the ttl, or store the times as timestamps' });
     }
     const rows = c.ttlNanos === null ? match : withinTtl(match, times, spineT, c.ttlNanos / commonNanos);
+    let order = orders.get(rows);
+    if (order === undefined) orders.set(rows, (order = sourceOrder(rows)));
     const f = { name: c.name, type: s.data.fields[ci]!.type };
     fields.push(f);
-    columns.push(gatherColumn(f, s.data.columns[ci]!, rows, n));
+    columns.push(gatherColumn(f, s.data.columns[ci]!, rows, n, order));
   }
   return { fields, columns, rowCount: n };
 }
 
-/** Start positions in `cand` of each run of equal keys, then cand.length. */
-function keyGroups(keys: Comparable[], cand: Int32Array): Int32Array {
-  const m = cand.length;
-  const starts = new Int32Array(m + 1);
-  let groups = 0;
-  const single = keys.length === 1 ? keys[0]!.fast : null;
-  for (let p = 0; p < m; p++) {
-    const boundary = p === 0 || (single !== null ? single[cand[p - 1]!] !== single[cand[p]!] : compareKeys(keys, cand[p - 1]!, keys, cand[p]!) !== 0);
-    if (boundary) starts[groups++] = p;
-  }
-  starts[groups] = m;
-  return starts.slice(0, groups + 1);
-}
-
-/**
- * Compares key group g (its rows in `cand` from groupStart[g]) with spine
- * row r. With exact float64 keys on both sides the groups' keys are copied
- * into contiguous arrays first: the binary search over them then stays in
- * cache instead of chasing group -> row -> key through three large arrays.
- */
-function groupKeyComparator(srcKeys: Comparable[], cand: Int32Array, groupStart: Int32Array, groups: number, spineKeys: Comparable[]): (g: number, r: number) => number {
-  const fastSpine = spineKeys.map((k) => k.fast);
-  if (srcKeys.some((k) => k.fast === null) || fastSpine.some((k) => k === null)) return (g, r) => compareKeys(srcKeys, cand[groupStart[g]!]!, spineKeys, r);
-  const groupKeys = srcKeys.map((k) => {
-    const keys = new Float64Array(groups);
-    for (let g = 0; g < groups; g++) keys[g] = k.fast![cand[groupStart[g]!]!]!;
-    return keys;
-  });
-  const spine = fastSpine as Float64Array[];
-  if (groupKeys.length === 1) {
-    const gk = groupKeys[0]!;
-    const sk = spine[0]!;
-    return (g, r) => cmpNum(gk[g]!, sk[r]!);
-  }
-  return (g, r) => {
-    for (let i = 0; i < groupKeys.length; i++) {
-      const c = cmpNum(groupKeys[i]![g]!, spine[i]![r]!);
-      if (c !== 0) return c;
-    }
-    return 0;
-  };
+/** Whether cand is 0, 1, ..., rows - 1. */
+function isIdentity(cand: Int32Array, rows: number): boolean {
+  if (cand.length !== rows) return false;
+  for (let p = 0; p < rows; p++) if (cand[p] !== p) return false;
+  return true;
 }
 
 /** `match` with the matches older than `ttl` (t < T - ttl, in the common unit) replaced by -1. */

@@ -18,8 +18,18 @@ import type { TableManifest } from '../table/manifest.js';
 import { manifestSchema } from '../table/manifest.js';
 import { decodeChunkAs, readWholeTable } from '../table/table-reader.js';
 
-/** The whole table `m` in stored (key) order, as typed columns. */
-export async function readTableForBuild(ctx: RepoContext, m: TableManifest): Promise<ColumnarTable> {
+/** Reads the blobs `oids` name, in order. */
+export type BlobReader = (oids: string[]) => AsyncIterable<Uint8Array>;
+
+/** One blob at a time, in this thread. */
+export function blobsInThread(ctx: RepoContext): BlobReader {
+  return async function* (oids) {
+    for (const oid of oids) yield await ctx.git.readBlob(oid);
+  };
+}
+
+/** The whole table `m` in stored (key) order, as typed columns; its chunks read through `readBlobs`. */
+export async function readTableForBuild(ctx: RepoContext, m: TableManifest, readBlobs: BlobReader = blobsInThread(ctx)): Promise<ColumnarTable> {
   if (m.patch) {
     const whole = await readWholeTable(ctx.git, m);
     checkRowCount(m, whole.rowCount);
@@ -28,8 +38,9 @@ export async function readTableForBuild(ctx: RepoContext, m: TableManifest): Pro
   checkRowCount(m, m.chunks.reduce((sum, c) => sum + c.rows, 0));
   const fields = manifestSchema(m).fields;
   const table = new ColumnarTableBuilder(fields, m.rows);
-  for (const c of m.chunks) {
-    const bytes = await ctx.git.readBlob(c.oid);
+  let i = 0;
+  for await (const bytes of readBlobs(m.chunks.map((c) => c.oid))) {
+    const c = m.chunks[i++]!;
     const columns = readChunkColumns(bytes, fields, c.rows) ?? columnarFromTableData(await decodeChunkAs(bytes, fields, c)).columns;
     table.append(columns, c.rows);
   }

@@ -336,3 +336,20 @@ describe('library API', () => {
     expect(p).toMatchObject({ ok: true, differences: [], written: null, rebuilt: { rows: 7, sha256: r.lock.output.sha256 } });
   });
 });
+
+describe('the build helper thread', () => {
+  it('changes no byte: bin/fv (helper thread), FV_BUILD_THREAD=0 and the library in-thread write the same files', async () => {
+    const { openRepository } = await import('../../src/api/repository.js');
+    const { dir, out } = setup();
+    const repo = await openRepository(dir);
+    for (const format of ['parquet', 'arrow', 'csv'] as const) {
+      const threaded = path.join(out, `t.${format}`);
+      const inThread = path.join(out, `n.${format}`);
+      ok(dir, ['build', 'incl', '-o', threaded, '--lock', path.join(out, `t.${format}.lock.json`)]);
+      ok(dir, ['build', 'incl', '-o', inThread, '--lock', path.join(out, `n.${format}.lock.json`)], { env: { FV_BUILD_THREAD: '0' } });
+      const lib = await repo.buildTrainingSet('incl', { format });
+      expect(fs.readFileSync(threaded).equals(fs.readFileSync(inThread)), format).toBe(true);
+      expect(fs.readFileSync(threaded).equals(Buffer.from(lib.bytes)), format).toBe(true);
+    }
+  });
+});

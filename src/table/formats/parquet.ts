@@ -15,7 +15,6 @@
  * onto Arrow the usual way (e.g. a Spark INT96 timestamp becomes
  * timestamp[ns]).
  */
-import { createRequire } from 'node:module';
 import { FvError, isFvError } from '../../errors/FvError.js';
 import * as arrow from 'apache-arrow';
 import { decodeArrowIpc } from '../arrow/arrow-codec.js';
@@ -25,45 +24,7 @@ import { columnarFromTableData } from '../arrow/typed-columns.js';
 import { fvTypeToArrow } from '../arrow/arrow-types.js';
 import type { TableData } from '../table-data.js';
 import { typeToString } from '../types.js';
-
-type ParquetWasm = typeof import('parquet-wasm');
-
-// The package's Node build is CommonJS that compiles its ~5 MB wasm module
-// synchronously when first required. It is loaded lazily (most fv commands
-// never touch Parquet) with require, which resolves the same way from src/
-// under vitest and from the compiled dist/, and which lets a broken instance
-// be dropped: see withParquet.
-const requireFromHere = createRequire(import.meta.url);
-let cached: ParquetWasm | null = null;
-
-function loadParquetWasm(): ParquetWasm {
-  if (cached === null) cached = requireFromHere('parquet-wasm') as ParquetWasm;
-  return cached;
-}
-
-/**
- * Runs `fn` with the wasm module. A Rust panic inside wasm surfaces as a
- * WebAssembly.RuntimeError ("unreachable") and may leave the instance's
- * memory or allocator in a half-updated state, so after one the instance is
- * discarded and the next call instantiates a fresh one.
- */
-function withParquet<T>(fn: (pq: ParquetWasm) => T): T {
-  const pq = loadParquetWasm();
-  try {
-    return fn(pq);
-  } catch (e) {
-    if (isWasmTrap(e)) {
-      cached = null;
-      delete requireFromHere.cache[requireFromHere.resolve('parquet-wasm')];
-    }
-    throw e;
-  }
-}
-
-/** A WebAssembly.RuntimeError (the WebAssembly global is not in this project's TS lib). */
-function isWasmTrap(e: unknown): boolean {
-  return e instanceof Error && e.constructor.name === 'RuntimeError';
-}
+import { isWasmTrap, loadParquetWasm, parquetFromIpcStream, SECONDS_KEY, withParquet } from './parquet-wasm.js';
 
 function reason(e: unknown): string {
   if (isWasmTrap(e)) return 'the Parquet library crashed on it';
@@ -106,31 +67,29 @@ export async function readParquet(bytes: Uint8Array, fileName: string): Promise<
 
 /**
  * Serialises `t` as Parquet. The same data always gives the same bytes:
- * the Arrow input is canonical (encodeArrowIpc), and every writer setting
- * that could otherwise drift with library defaults is pinned here, including
- * created_by (which would otherwise embed the parquet-rs version).
+ * the Arrow input is canonical (encodeArrowIpc), and the writer settings are
+ * pinned (parquet-wasm.ts).
  */
 export async function writeParquet(t: TableData): Promise<Uint8Array> {
   return writeParquetColumnar(columnarFromTableData(t));
 }
 
-/** writeParquet of canonical typed columns (gather-column.ts), as fv build produces them. */
-export async function writeParquetColumnar(t: ColumnarTable): Promise<Uint8Array> {
+/** What parquetFromIpcStream writes for canonical typed columns: timestamp[s] as milliseconds, named in `seconds`. */
+export interface ParquetInput {
+  ipc: Uint8Array;
+  seconds: string[];
+}
+
+/** The Arrow IPC stream and seconds columns that `t` (canonical typed columns, gather-column.ts) is written from. */
+export function parquetInput(t: ColumnarTable): ParquetInput {
   const seconds = t.fields.filter((f) => f.type.kind === 'timestamp' && f.type.unit === 's').map((f) => f.name);
-  const ipc = encodeColumnarIpc(seconds.length > 0 ? secondsToMillis(t) : t, 'stream');
+  return { ipc: encodeColumnarIpc(seconds.length > 0 ? secondsToMillis(t) : t, 'stream'), seconds };
+}
+
+/** Writes a parquetInput in this thread; parquet-wasm's failures become FvErrors. */
+export function writeParquetInput(input: ParquetInput): Uint8Array {
   try {
-    return withParquet((pq) => {
-      // Builder methods consume the builder (wasm ownership): always keep the returned one.
-      let props = new pq.WriterPropertiesBuilder()
-        .setCreatedBy('fv')
-        .setWriterVersion(pq.WriterVersion.V1)
-        .setCompression(pq.Compression.ZSTD)
-        .setDictionaryEnabled(true)
-        .setStatisticsEnabled(pq.EnabledStatistics.Page)
-        .setMaxRowGroupSize(1024 * 1024);
-      if (seconds.length > 0) props = props.setKeyValueMetadata(new Map([[SECONDS_KEY, JSON.stringify(seconds)]]));
-      return pq.writeParquet(pq.Table.fromIPCStream(ipc), props.build());
-    });
+    return parquetFromIpcStream(input.ipc, input.seconds);
   } catch (e) {
     if (isFvError(e)) throw e;
     // Only reachable on valid input if parquet-wasm itself gives up (e.g. its
@@ -139,8 +98,10 @@ export async function writeParquetColumnar(t: ColumnarTable): Promise<Uint8Array
   }
 }
 
-/** Key-value metadata naming the columns that were timestamp[s] before being written as milliseconds. */
-const SECONDS_KEY = 'fv.seconds';
+/** writeParquet of canonical typed columns (gather-column.ts), as fv build produces them. */
+export async function writeParquetColumnar(t: ColumnarTable): Promise<Uint8Array> {
+  return writeParquetInput(parquetInput(t));
+}
 
 /** timestamp[s] columns as timestamp[ms] (zero under nulls stays zero, so the column stays canonical). */
 function secondsToMillis(t: ColumnarTable): ColumnarTable {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeArrowIpc, encodeArrowIpc } from '../../../src/table/arrow/arrow-codec.js';
 import { readChunkColumns } from '../../../src/table/arrow/chunk-columns.js';
-import { encodeColumnarIpc, gatherColumn } from '../../../src/table/arrow/gather-column.js';
+import { encodeColumnarIpc, gatherColumn, sourceOrder } from '../../../src/table/arrow/gather-column.js';
 import type { ColumnarTable } from '../../../src/table/arrow/typed-columns.js';
 import { ColumnarTableBuilder, columnarFromTableData, exactNumbers, tableDataFromColumnar } from '../../../src/table/arrow/typed-columns.js';
 import type { TableData } from '../../../src/table/table-data.js';
@@ -101,5 +101,18 @@ describe('typed columns (fv build)', () => {
     expect(view('float64', [-0])).toBeNull();
     expect(view('float64', [3, null])).toEqual([3, -Infinity]);
     expect(view('utf8', ['1'])).toBeNull();
+  });
+});
+
+describe('sourceOrder (the order gatherColumn reads source rows in)', () => {
+  it('lists the output rows that have a source row, by ascending source row, for one to three radix passes', () => {
+    let seed = 7;
+    const next = (): number => (seed = (Math.imul(seed, 1103515245) + 12345) >>> 0);
+    for (const max of [100, 5000, 3_000_000, 2 ** 31 - 1]) {
+      const rows = Int32Array.from({ length: 3000 }, () => (next() % 5 === 0 ? -1 : next() % max));
+      const order = sourceOrder(rows);
+      const expected = [...rows.keys()].filter((r) => rows[r]! >= 0).sort((a, b) => rows[a]! - rows[b]! || a - b);
+      expect([...order], `source rows below ${max}`).toEqual(expected);
+    }
   });
 });
