@@ -82,6 +82,29 @@ export interface CsvParseOptions {
   fileName: string;
   /** Records per yielded batch (the header counts as one). Default 8192. */
   batchSize?: number;
+  /** Where the caller gives back the batches it is done with, for the parser to fill again. */
+  recycler?: CsvBatchRecycler;
+}
+
+/**
+ * Batches a caller is done with, whose arrays the parser fills again: a
+ * fresh set per batch (about 2 MB for 8192 records of 12 fields) was
+ * allocated, zeroed and collected 120 times over for a 1M-row file.
+ */
+export class CsvBatchRecycler {
+  private readonly free: CsvBatch[] = [];
+
+  /** `batch` (or a slice of it: the arrays are the same) will not be read again. Give each batch back once. */
+  release(batch: CsvBatch): void {
+    this.free.push(batch);
+  }
+
+  /** A released batch's whole arrays, or undefined. */
+  reuse(): { bytes: Uint8Array; starts: Int32Array; ends: Int32Array; kinds: Uint8Array; lines: Int32Array } | undefined {
+    const b = this.free.pop();
+    if (b === undefined) return undefined;
+    return { bytes: new Uint8Array(b.bytes.buffer), starts: new Int32Array(b.starts.buffer), ends: new Int32Array(b.ends.buffer), kinds: new Uint8Array(b.kinds.buffer), lines: new Int32Array(b.lines.buffer) };
+  }
 }
 
 const LF = 0x0a;
@@ -116,7 +139,7 @@ function classTable(delimiter: number, quoted: boolean): Uint8Array {
 
 export async function* parseCsv(source: AsyncIterable<Uint8Array>, opts: CsvParseOptions): AsyncGenerator<CsvBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8192));
-  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize);
+  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize, opts.recycler);
   const joiner = new ChunkJoiner();
   let buf: Uint8Array = new Uint8Array(0);
   for await (const chunk of withoutBom(source)) {
@@ -178,9 +201,9 @@ class CsvScanner {
   // Fields: those of the batch's records [0, batchFields), then those of the
   // pending (complete, not yet flushed) records, then the current record's
   // from curBase to fieldsUsed.
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
-  private kinds = new Uint8Array(1024);
+  private starts: Int32Array = new Int32Array(1024);
+  private ends: Int32Array = new Int32Array(1024);
+  private kinds: Uint8Array = new Uint8Array(1024);
   private batchFields = 0;
   private curBase = 0;
   private fieldsUsed = 0;
@@ -200,6 +223,7 @@ class CsvScanner {
     delimiter: number,
     private readonly file: string,
     batchSize: number,
+    private readonly recycler: CsvBatchRecycler | undefined,
   ) {
     if (!Number.isInteger(delimiter) || delimiter <= 0 || delimiter >= 0x80 || delimiter === LF || delimiter === CR || delimiter === DQUOTE) {
       throw new FvError('BAD_USAGE', `invalid CSV delimiter byte ${String(delimiter)}`);
@@ -437,10 +461,13 @@ class CsvScanner {
     const used = this.used;
     const b = new CsvBatch(this.bytes.subarray(0, used), this.starts.subarray(0, f), this.ends.subarray(0, f), this.kinds.subarray(0, f), this.lines.subarray(0, this.rows), this.rows, this.nCols);
     // The batch keeps its arrays (a caller may hold several batches); the
-    // new ones start at the same sizes, so they need not grow again.
-    const starts = new Int32Array(this.starts.length);
-    const ends = new Int32Array(this.ends.length);
-    const kinds = new Uint8Array(this.kinds.length);
+    // next one's are those of a batch given back, or new ones at least as
+    // large, so they need not grow again.
+    const old = this.recycler?.reuse();
+    const fresh = <T extends Uint8Array | Int32Array>(was: T, reused: T | undefined): T => (reused !== undefined && reused.length >= was.length ? reused : new (was.constructor as new (n: number) => T)(was.length));
+    const starts = fresh(this.starts, old?.starts);
+    const ends = fresh(this.ends, old?.ends);
+    const kinds = fresh(this.kinds, old?.kinds);
     for (let k = f; k < this.fieldsUsed; k++) {
       starts[k - f] = this.starts[k]! - used;
       ends[k - f] = this.ends[k]! - used;
@@ -452,10 +479,10 @@ class CsvScanner {
     this.fieldsUsed -= f;
     this.curBase -= f;
     this.batchFields = 0;
-    this.bytes = new Uint8Array(this.bytes.length);
+    this.bytes = fresh(this.bytes, old?.bytes);
     this.used = 0;
     this.delta -= used;
-    this.lines = new Int32Array(this.lines.length);
+    this.lines = fresh(this.lines, old?.lines);
     this.rows = 0;
     return b;
   }

@@ -26,7 +26,7 @@ import { convertJson, JsonInference, TextInference } from '../infer.js';
 import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
 import { sameType, typeToString } from '../types.js';
-import { parseCsv } from './csv-parser.js';
+import { CsvBatchRecycler, parseCsv } from './csv-parser.js';
 import type { CsvBatch } from './csv-parser.js';
 import { Conversion, typeError } from './csv-convert.js';
 import { inferBatch } from './csv-infer.js';
@@ -220,7 +220,9 @@ const PARSE_BATCH_ROWS = 8192;
 async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRows: number): AsyncGenerator<InputEvent> {
   const delimiter = opts.format === 'tsv' ? 9 : 44;
   // Parsed batches no larger than the batches asked for, so that small ones (tests) are really small.
-  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown, batchSize: Math.min(PARSE_BATCH_ROWS, batchRows) });
+  // Each batch is given back once converted (the sample's once the guess is made): the parser refills its arrays.
+  const recycler = new CsvBatchRecycler();
+  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown, batchSize: Math.min(PARSE_BATCH_ROWS, batchRows), recycler });
   let header: string[] | null = null;
   let fixed: (FvType | undefined)[] = [];
   let inference: (TextInference | null)[] = [];
@@ -247,8 +249,14 @@ async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRow
       if (sampled < SAMPLE_ROWS) continue;
       conversion = new Conversion(header, fixed.map((t, c) => t ?? inference[c]!.result()), shown, false, inference);
       yield fieldsOf(conversion);
-      for (const b of sample.splice(0)) conversion.add(b, true);
-    } else conversion.add(rows); // also feeds inference, even once contradicted
+      for (const b of sample.splice(0)) {
+        conversion.add(b, true);
+        recycler.release(b);
+      }
+    } else {
+      conversion.add(rows); // also feeds inference, even once contradicted
+      recycler.release(rows);
+    }
     // Once contradicted, the conversion is dropped: nothing more is handed over.
     if (!conversion.contradicted && conversion.store.rowCount >= batchRows) yield rowsOf(conversion);
   }
@@ -271,6 +279,7 @@ async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRow
   let first = true;
   for await (const batch of records()) {
     again.add(first ? batch.slice(1) : batch);
+    recycler.release(batch);
     first = false;
     if (again.store.rowCount >= batchRows) yield rowsOf(again);
   }
