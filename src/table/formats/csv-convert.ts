@@ -10,7 +10,7 @@ import { convertText } from '../infer.js';
 import type { TextInference } from '../infer.js';
 import type { FvType } from '../types.js';
 import { inferBatch, inferColumn } from './csv-infer.js';
-import type { CsvBatch } from './csv-parser.js';
+import type { CsvBatch } from './csv-batch.js';
 import { columnSink } from './csv-sinks.js';
 import type { ColumnSink } from './csv-sinks.js';
 import type { ReadResult } from './read-columns.js';

@@ -5,8 +5,8 @@
  * inference themselves as they convert (csv-sinks.ts).
  */
 import type { TextInference } from '../infer.js';
-import { FIELD_NULL, FIELD_PLAIN } from './csv-parser.js';
-import type { CsvBatch } from './csv-parser.js';
+import { FIELD_NULL, FIELD_PLAIN } from './csv-batch.js';
+import type { CsvBatch } from './csv-batch.js';
 
 /** Feeds field f of a batch to inference (a null cell does not vote). */
 export function inferCell(inf: TextInference, batch: CsvBatch, f: number): void {

@@ -26,54 +26,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { FvError } from '../../errors/FvError.js';
-
-/** How a field's bytes give its value. */
-export const FIELD_PLAIN = 0; // the bytes are the text (unquoted, or quoted without `""`)
-export const FIELD_ESCAPED = 1; // quoted with `""` inside: the text is the bytes with each `""` made `"`
-export const FIELD_NULL = 2; // an unquoted empty field
-
-// Keeps a U+FEFF at the start of a field: only the file's first BOM is dropped (withoutBom).
-const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/**
- * Records of a CSV file: their UTF-8 bytes and, for field f = row * width +
- * column, its byte range [starts[f], ends[f]) in `bytes` and its kind
- * (FIELD_*). Row r starts on physical line lines[r] of the file.
- */
-export class CsvBatch {
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly starts: Int32Array,
-    readonly ends: Int32Array,
-    readonly kinds: Uint8Array,
-    readonly lines: Int32Array,
-    /** Number of records. */
-    readonly length: number,
-    /** Fields per record. */
-    readonly width: number,
-  ) {}
-
-  /** The records from `from` on (a view: nothing is copied). */
-  slice(from: number): CsvBatch {
-    const f = from * this.width;
-    return new CsvBatch(this.bytes, this.starts.subarray(f), this.ends.subarray(f), this.kinds.subarray(f), this.lines.subarray(from), this.length - from, this.width);
-  }
-
-  /** Field f's text (null for an unquoted empty field). */
-  text(f: number): string | null {
-    const kind = this.kinds[f]!;
-    if (kind === FIELD_NULL) return null;
-    const s = TEXT.decode(this.bytes.subarray(this.starts[f]!, this.ends[f]!));
-    return kind === FIELD_ESCAPED ? s.replaceAll('""', '"') : s;
-  }
-
-  /** Record r's fields as text. */
-  record(r: number): (string | null)[] {
-    const out = new Array<string | null>(this.width);
-    for (let c = 0; c < this.width; c++) out[c] = this.text(r * this.width + c);
-    return out;
-  }
-}
+import { CsvBatch, FIELD_ESCAPED, FIELD_NULL, FIELD_PLAIN, fieldText } from './csv-batch.js';
+import type { CsvBatchRecycler } from './csv-batch.js';
 
 export interface CsvParseOptions {
   /** The delimiter byte: 44 (',') or 9 ('\t'); any ASCII byte other than quote, CR, LF and NUL works. */
@@ -84,27 +38,6 @@ export interface CsvParseOptions {
   batchSize?: number;
   /** Where the caller gives back the batches it is done with, for the parser to fill again. */
   recycler?: CsvBatchRecycler;
-}
-
-/**
- * Batches a caller is done with, whose arrays the parser fills again: a
- * fresh set per batch (about 2 MB for 8192 records of 12 fields) was
- * allocated, zeroed and collected 120 times over for a 1M-row file.
- */
-export class CsvBatchRecycler {
-  private readonly free: CsvBatch[] = [];
-
-  /** `batch` (or a slice of it: the arrays are the same) will not be read again. Give each batch back once. */
-  release(batch: CsvBatch): void {
-    this.free.push(batch);
-  }
-
-  /** A released batch's whole arrays, or undefined. */
-  reuse(): { bytes: Uint8Array; starts: Int32Array; ends: Int32Array; kinds: Uint8Array; lines: Int32Array } | undefined {
-    const b = this.free.pop();
-    if (b === undefined) return undefined;
-    return { bytes: new Uint8Array(b.bytes.buffer), starts: new Int32Array(b.starts.buffer), ends: new Int32Array(b.ends.buffer), kinds: new Uint8Array(b.kinds.buffer), lines: new Int32Array(b.lines.buffer) };
-  }
 }
 
 const LF = 0x0a;
@@ -497,8 +430,7 @@ class CsvScanner {
       const a = this.starts[f]! - this.delta;
       const b = this.ends[f]! - this.delta;
       if (kind === FIELD_NULL || a === b) throw this.error(line, `empty column name (column ${k + 1})`);
-      const raw = TEXT.decode(buf.subarray(a, b));
-      const name = kind === FIELD_ESCAPED ? raw.replaceAll('""', '"') : raw;
+      const name = fieldText(buf, a, b, kind);
       if (seen.has(name)) throw this.error(line, `duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
     }

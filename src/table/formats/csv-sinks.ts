@@ -32,8 +32,8 @@ import { parseDateBytes, scanTimestampBytes, TimestampParts } from '../temporal.
 import type { FvType } from '../types.js';
 import { parseFloatBytes, parseIntegerBytes, timestampPartsToNumber } from '../values.js';
 import { inferCell } from './csv-infer.js';
-import { FIELD_PLAIN } from './csv-parser.js';
-import type { CsvBatch } from './csv-parser.js';
+import { FIELD_PLAIN } from './csv-batch.js';
+import type { CsvBatch } from './csv-batch.js';
 
 export interface ColumnSink {
   /**

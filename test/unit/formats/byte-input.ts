@@ -1,5 +1,6 @@
 /** Byte-stream helpers shared by the parser tests: input split at chosen places. */
-import { parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
+import type { CsvBatch } from '../../../src/table/formats/csv-batch.js';
+import { parseCsv } from '../../../src/table/formats/csv-parser.js';
 
 const enc = new TextEncoder();
 

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import { CsvBatchRecycler, parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
+import { CsvBatchRecycler, type CsvBatch } from '../../../src/table/formats/csv-batch.js';
+import { parseCsv } from '../../../src/table/formats/csv-parser.js';
 
 import { chunksOf, fromChunks, raw, split, utf8 } from './byte-input.js';
 

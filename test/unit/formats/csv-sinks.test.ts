@@ -7,7 +7,7 @@
 import { describe, expect, it } from 'vitest';
 import { Conversion } from '../../../src/table/formats/csv-convert.js';
 import { inferBatch } from '../../../src/table/formats/csv-infer.js';
-import type { CsvBatch } from '../../../src/table/formats/csv-parser.js';
+import type { CsvBatch } from '../../../src/table/formats/csv-batch.js';
 import { TextInference } from '../../../src/table/infer.js';
 import type { FvType } from '../../../src/table/types.js';
 import { typeToString } from '../../../src/table/types.js';
