@@ -115,17 +115,16 @@ class Candidates {
     if (this.float && !floatBytesAreExact(bytes, a, n, shape)) this.float = false;
     if (this.bool && !isBoolText(bytes, a, n)) this.bool = false;
     if (this.date && parseDateBytes(bytes, a, n) === null) this.date = false;
-    if (this.ts) this.timestamp(scanTimestampBytes(bytes, a, n, this.parts));
+    if (this.ts) this.timestamp(scanTimestampBytes(bytes, a, n, this.parts) ? this.parts : null);
   }
 
   timestampText(s: string): void {
-    this.timestamp(scanTimestamp(s, this.parts));
+    this.timestamp(scanTimestamp(s, this.parts) ? this.parts : null);
   }
 
-  /** Narrows the timestamp candidate by a cell that `scanned` into this.parts (or did not). */
-  private timestamp(scanned: boolean): void {
-    const p = this.parts;
-    if (!scanned) {
+  /** Narrows the timestamp candidate by a cell that scanned into `p`, or did not (null). */
+  timestamp(p: TimestampParts | null): void {
+    if (p === null) {
       this.ts = false;
       return;
     }
@@ -144,9 +143,9 @@ class Candidates {
     }
   }
 
-  onlyString(): void {
-    this.sawValue = true;
-    this.int = this.float = this.bool = false;
+  /** No candidate but text is left. */
+  none(): boolean {
+    return !this.int && !this.float && !this.bool && !this.date && !this.ts;
   }
 
   result(): FvType {
@@ -246,6 +245,32 @@ const FALSE_BYTES = new TextEncoder().encode('false');
 
 const UTF8 = new TextEncoder();
 
+// The candidate types a column still fits, as bits (TextInference.open()).
+export const CANDIDATE_INT = 1;
+export const CANDIDATE_FLOAT = 2;
+export const CANDIDATE_BOOL = 4;
+export const CANDIDATE_DATE = 8;
+export const CANDIDATE_TS = 16;
+
+/**
+ * Whether bytes[a, b) begin as a number literal inference accepts: an
+ * optional `-`, then a digit that is not a leading zero (a `0` must end the
+ * text or be followed by the point). With the rest being digits (and at most
+ * one point with digits after it, at most 15 digits in all), as
+ * smallIntBytes / smallDecimalBytes check, the cell matches SHAPE_INT or
+ * SHAPE_FLOAT and passes every int/float check of Candidates.bytes: such a
+ * cell leaves a column whose open candidates are among int and float as it
+ * was, so a CSV sink that parsed it need not show it to inference
+ * (csv-sinks.ts).
+ */
+export function canonicalNumberStart(bytes: Uint8Array, a: number, b: number): boolean {
+  const i = bytes[a] === 45 ? a + 1 : a;
+  if (i >= b) return false;
+  const d = bytes[i]!;
+  if (d === 48) return i + 1 === b || bytes[i + 1] === 46;
+  return d >= 49 && d <= 57;
+}
+
 /** Streaming inference for one column of CSV cells (null = empty field). */
 export class TextInference {
   private c = new Candidates();
@@ -263,7 +288,28 @@ export class TextInference {
     if (this.done) return;
     const c = this.c;
     c.bytes(bytes, a, n);
-    if (!c.int && !c.float && !c.bool && !c.date && !c.ts) this.done = true;
+    this.done = c.none();
+  }
+
+  /** The candidates still open (CANDIDATE_* bits); 0 once done. */
+  open(): number {
+    if (this.done) return 0;
+    const c = this.c;
+    return (c.int ? CANDIDATE_INT : 0) | (c.float ? CANDIDATE_FLOAT : 0) | (c.bool ? CANDIDATE_BOOL : 0) | (c.date ? CANDIDATE_DATE : 0) | (c.ts ? CANDIDATE_TS : 0);
+  }
+
+  /**
+   * addBytes() for a cell that scanTimestampBytes read into `p`, while the
+   * timestamp is the only open candidate (as for a column guessed to be
+   * timestamps): then that is all addBytes would look at, so a CSV sink that
+   * scanned the cell to convert it need not scan it again.
+   */
+  addScannedTimestamp(p: TimestampParts): void {
+    if (this.done) return;
+    const c = this.c;
+    c.sawValue = true;
+    c.timestamp(p);
+    this.done = c.none();
   }
 
   result(): FvType {

@@ -236,10 +236,14 @@ export function parseFloatBytes(bytes: Uint8Array, a: number, end: number, kind:
 
 /** parseValueAs for timestamp[s] / timestamp[ms] of the text in bytes[a, end) as a plain number, or NaN when the general path must decide. */
 export function parseTimestampBytes(bytes: Uint8Array, a: number, end: number, unit: string): number {
-  if (!scanTimestampBytes(bytes, a, end, TS_PARTS)) return NaN;
-  const frac = TS_PARTS.fracNanos;
-  if (unit === 's') return frac === 0 ? TS_PARTS.epochSeconds() : NaN;
-  if (unit === 'ms') return frac % 1000000 === 0 ? TS_PARTS.epochSeconds() * 1000 + frac / 1000000 : NaN;
+  return scanTimestampBytes(bytes, a, end, TS_PARTS) ? timestampPartsToNumber(TS_PARTS, unit) : NaN;
+}
+
+/** The timestamp scanned into `p` in `unit` (s or ms) as a plain number, or NaN when the general path must decide. */
+export function timestampPartsToNumber(p: TimestampParts, unit: string): number {
+  const frac = p.fracNanos;
+  if (unit === 's') return frac === 0 ? p.epochSeconds() : NaN;
+  if (unit === 'ms') return frac % 1000000 === 0 ? p.epochSeconds() * 1000 + frac / 1000000 : NaN;
   return NaN;
 }
 

@@ -26,54 +26,8 @@
  */
 import { isUtf8 } from 'node:buffer';
 import { FvError } from '../../errors/FvError.js';
-
-/** How a field's bytes give its value. */
-export const FIELD_PLAIN = 0; // the bytes are the text (unquoted, or quoted without `""`)
-export const FIELD_ESCAPED = 1; // quoted with `""` inside: the text is the bytes with each `""` made `"`
-export const FIELD_NULL = 2; // an unquoted empty field
-
-// Keeps a U+FEFF at the start of a field: only the file's first BOM is dropped (withoutBom).
-const TEXT = new TextDecoder('utf-8', { ignoreBOM: true });
-
-/**
- * Records of a CSV file: their UTF-8 bytes and, for field f = row * width +
- * column, its byte range [starts[f], ends[f]) in `bytes` and its kind
- * (FIELD_*). Row r starts on physical line lines[r] of the file.
- */
-export class CsvBatch {
-  constructor(
-    readonly bytes: Uint8Array,
-    readonly starts: Int32Array,
-    readonly ends: Int32Array,
-    readonly kinds: Uint8Array,
-    readonly lines: Int32Array,
-    /** Number of records. */
-    readonly length: number,
-    /** Fields per record. */
-    readonly width: number,
-  ) {}
-
-  /** The records from `from` on (a view: nothing is copied). */
-  slice(from: number): CsvBatch {
-    const f = from * this.width;
-    return new CsvBatch(this.bytes, this.starts.subarray(f), this.ends.subarray(f), this.kinds.subarray(f), this.lines.subarray(from), this.length - from, this.width);
-  }
-
-  /** Field f's text (null for an unquoted empty field). */
-  text(f: number): string | null {
-    const kind = this.kinds[f]!;
-    if (kind === FIELD_NULL) return null;
-    const s = TEXT.decode(this.bytes.subarray(this.starts[f]!, this.ends[f]!));
-    return kind === FIELD_ESCAPED ? s.replaceAll('""', '"') : s;
-  }
-
-  /** Record r's fields as text. */
-  record(r: number): (string | null)[] {
-    const out = new Array<string | null>(this.width);
-    for (let c = 0; c < this.width; c++) out[c] = this.text(r * this.width + c);
-    return out;
-  }
-}
+import { CsvBatch, FIELD_ESCAPED, FIELD_NULL, FIELD_PLAIN, fieldText } from './csv-batch.js';
+import type { CsvBatchRecycler } from './csv-batch.js';
 
 export interface CsvParseOptions {
   /** The delimiter byte: 44 (',') or 9 ('\t'); any ASCII byte other than quote, CR, LF and NUL works. */
@@ -82,6 +36,8 @@ export interface CsvParseOptions {
   fileName: string;
   /** Records per yielded batch (the header counts as one). Default 8192. */
   batchSize?: number;
+  /** Where the caller gives back the batches it is done with, for the parser to fill again. */
+  recycler?: CsvBatchRecycler;
 }
 
 const LF = 0x0a;
@@ -116,7 +72,7 @@ function classTable(delimiter: number, quoted: boolean): Uint8Array {
 
 export async function* parseCsv(source: AsyncIterable<Uint8Array>, opts: CsvParseOptions): AsyncGenerator<CsvBatch> {
   const batchSize = Math.max(1, Math.floor(opts.batchSize ?? 8192));
-  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize);
+  const sc = new CsvScanner(opts.delimiter, opts.fileName, batchSize, opts.recycler);
   const joiner = new ChunkJoiner();
   let buf: Uint8Array = new Uint8Array(0);
   for await (const chunk of withoutBom(source)) {
@@ -178,9 +134,9 @@ class CsvScanner {
   // Fields: those of the batch's records [0, batchFields), then those of the
   // pending (complete, not yet flushed) records, then the current record's
   // from curBase to fieldsUsed.
-  private starts = new Int32Array(1024);
-  private ends = new Int32Array(1024);
-  private kinds = new Uint8Array(1024);
+  private starts: Int32Array = new Int32Array(1024);
+  private ends: Int32Array = new Int32Array(1024);
+  private kinds: Uint8Array = new Uint8Array(1024);
   private batchFields = 0;
   private curBase = 0;
   private fieldsUsed = 0;
@@ -200,6 +156,7 @@ class CsvScanner {
     delimiter: number,
     private readonly file: string,
     batchSize: number,
+    private readonly recycler: CsvBatchRecycler | undefined,
   ) {
     if (!Number.isInteger(delimiter) || delimiter <= 0 || delimiter >= 0x80 || delimiter === LF || delimiter === CR || delimiter === DQUOTE) {
       throw new FvError('BAD_USAGE', `invalid CSV delimiter byte ${String(delimiter)}`);
@@ -437,10 +394,13 @@ class CsvScanner {
     const used = this.used;
     const b = new CsvBatch(this.bytes.subarray(0, used), this.starts.subarray(0, f), this.ends.subarray(0, f), this.kinds.subarray(0, f), this.lines.subarray(0, this.rows), this.rows, this.nCols);
     // The batch keeps its arrays (a caller may hold several batches); the
-    // new ones start at the same sizes, so they need not grow again.
-    const starts = new Int32Array(this.starts.length);
-    const ends = new Int32Array(this.ends.length);
-    const kinds = new Uint8Array(this.kinds.length);
+    // next one's are those of a batch given back, or new ones at least as
+    // large, so they need not grow again.
+    const old = this.recycler?.reuse();
+    const fresh = <T extends Uint8Array | Int32Array>(was: T, reused: T | undefined): T => (reused !== undefined && reused.length >= was.length ? reused : new (was.constructor as new (n: number) => T)(was.length));
+    const starts = fresh(this.starts, old?.starts);
+    const ends = fresh(this.ends, old?.ends);
+    const kinds = fresh(this.kinds, old?.kinds);
     for (let k = f; k < this.fieldsUsed; k++) {
       starts[k - f] = this.starts[k]! - used;
       ends[k - f] = this.ends[k]! - used;
@@ -452,10 +412,10 @@ class CsvScanner {
     this.fieldsUsed -= f;
     this.curBase -= f;
     this.batchFields = 0;
-    this.bytes = new Uint8Array(this.bytes.length);
+    this.bytes = fresh(this.bytes, old?.bytes);
     this.used = 0;
     this.delta -= used;
-    this.lines = new Int32Array(this.lines.length);
+    this.lines = fresh(this.lines, old?.lines);
     this.rows = 0;
     return b;
   }
@@ -470,8 +430,7 @@ class CsvScanner {
       const a = this.starts[f]! - this.delta;
       const b = this.ends[f]! - this.delta;
       if (kind === FIELD_NULL || a === b) throw this.error(line, `empty column name (column ${k + 1})`);
-      const raw = TEXT.decode(buf.subarray(a, b));
-      const name = kind === FIELD_ESCAPED ? raw.replaceAll('""', '"') : raw;
+      const name = fieldText(buf, a, b, kind);
       if (seen.has(name)) throw this.error(line, `duplicate column name ${JSON.stringify(name)}`);
       seen.add(name);
     }

@@ -26,9 +26,11 @@ import { convertJson, JsonInference, TextInference } from '../infer.js';
 import type { JsonCell } from '../infer.js';
 import type { Field, FvType, Value } from '../types.js';
 import { sameType, typeToString } from '../types.js';
+import { CsvBatchRecycler } from './csv-batch.js';
 import { parseCsv } from './csv-parser.js';
-import type { CsvBatch } from './csv-parser.js';
-import { Conversion, inferBatch, typeError } from './csv-convert.js';
+import type { CsvBatch } from './csv-batch.js';
+import { Conversion, typeError } from './csv-convert.js';
+import { inferBatch } from './csv-infer.js';
 import type { InputFormat } from './format.js';
 import { parseJsonRecords } from './json-parser.js';
 
@@ -209,45 +211,53 @@ const PARSE_BATCH_ROWS = 8192;
 /**
  * CSV/TSV in one pass when it can be: the types of the first SAMPLE_ROWS
  * rows are guessed, then every row is both converted under the guess and
- * fed to inference. Inference over the whole file still decides the types
- * (candidates only ever drop out), so when a later cell contradicts the
- * guess (a 1.5 in a column of integers) the converted columns are thrown
- * away and the file is converted again under the final types. The common
- * case parses the file once instead of twice, about a fifth of the import.
+ * fed to inference (in the same pass over its cells: csv-sinks.ts).
+ * Inference over the whole file still decides the types (candidates only
+ * ever drop out), so when a later cell contradicts the guess (a 1.5 in a
+ * column of integers) the converted columns are thrown away and the file is
+ * converted again under the final types. The common case parses the file
+ * once instead of twice, about a fifth of the import.
  */
 async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRows: number): AsyncGenerator<InputEvent> {
   const delimiter = opts.format === 'tsv' ? 9 : 44;
   // Parsed batches no larger than the batches asked for, so that small ones (tests) are really small.
-  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown, batchSize: Math.min(PARSE_BATCH_ROWS, batchRows) });
+  // Each batch is given back once converted (the sample's once the guess is made): the parser refills its arrays.
+  const recycler = new CsvBatchRecycler();
+  const records = () => parseCsv(openSource(file, shown), { delimiter, fileName: shown, batchSize: Math.min(PARSE_BATCH_ROWS, batchRows), recycler });
   let header: string[] | null = null;
   let fixed: (FvType | undefined)[] = [];
   let inference: (TextInference | null)[] = [];
   let conversion: Conversion | null = null;
   const sample: CsvBatch[] = [];
   let sampled = 0;
-  const infer = (batch: CsvBatch, start: number): void => inferBatch(inference, batch, start);
   for await (const batch of records()) {
-    let start = 0;
+    let rows = batch;
     if (header === null) {
       header = batch.record(0).map((f) => f ?? '');
       fixed = fixedTypes(header, opts, shown);
       inference = fixed.map((t) => (t === undefined ? new TextInference() : null));
-      start = 1;
+      rows = batch.slice(1);
       // Types all given: nothing to guess, and a bad cell is reported at once.
       if (inference.every((x) => x === null)) {
         conversion = new Conversion(header, fixed as FvType[], shown, true);
         yield fieldsOf(conversion);
       }
     }
-    infer(batch, start);
     if (conversion === null) {
-      sample.push(start === 0 ? batch : batch.slice(start));
-      sampled += batch.length - start;
+      inferBatch(inference, rows, 0);
+      sample.push(rows);
+      sampled += rows.length;
       if (sampled < SAMPLE_ROWS) continue;
-      conversion = new Conversion(header, fixed.map((t, c) => t ?? inference[c]!.result()), shown, false);
+      conversion = new Conversion(header, fixed.map((t, c) => t ?? inference[c]!.result()), shown, false, inference);
       yield fieldsOf(conversion);
-      for (const b of sample.splice(0)) conversion.add(b);
-    } else conversion.add(start === 0 ? batch : batch.slice(start));
+      for (const b of sample.splice(0)) {
+        conversion.add(b, true);
+        recycler.release(b);
+      }
+    } else {
+      conversion.add(rows); // also feeds inference, even once contradicted
+      recycler.release(rows);
+    }
     // Once contradicted, the conversion is dropped: nothing more is handed over.
     if (!conversion.contradicted && conversion.store.rowCount >= batchRows) yield rowsOf(conversion);
   }
@@ -270,6 +280,7 @@ async function* readCsv(file: string, shown: string, opts: ReadOptions, batchRow
   let first = true;
   for await (const batch of records()) {
     again.add(first ? batch.slice(1) : batch);
+    recycler.release(batch);
     first = false;
     if (again.store.rowCount >= batchRows) yield rowsOf(again);
   }

@@ -1,4 +1,7 @@
 /** Byte-stream helpers shared by the parser tests: input split at chosen places. */
+import type { CsvBatch } from '../../../src/table/formats/csv-batch.js';
+import { parseCsv } from '../../../src/table/formats/csv-parser.js';
+
 const enc = new TextEncoder();
 
 export function utf8(s: string): Uint8Array {
@@ -29,5 +32,12 @@ export function split(data: Uint8Array, ...at: number[]): Uint8Array[] {
 export function chunksOf(data: Uint8Array, size: number): Uint8Array[] {
   const out: Uint8Array[] = [];
   for (let i = 0; i < data.length; i += size) out.push(data.subarray(i, i + size));
+  return out;
+}
+
+/** The batches parseCsv gives for a CSV text (header first), read in chunks of `chunkSize` bytes. */
+export async function batchesOf(text: string, chunkSize: number, batchSize: number): Promise<CsvBatch[]> {
+  const out: CsvBatch[] = [];
+  for await (const b of parseCsv(fromChunks(chunksOf(utf8(text), chunkSize)), { delimiter: 44, fileName: 't.csv', batchSize })) out.push(b);
   return out;
 }

@@ -4,14 +4,14 @@
 // old regex parsers in test/unit/table/fast-parse.test.ts).
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import { Conversion, inferBatch } from '../../../src/table/formats/csv-convert.js';
-import { parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
+import { Conversion } from '../../../src/table/formats/csv-convert.js';
+import { inferBatch } from '../../../src/table/formats/csv-infer.js';
 import { TextInference } from '../../../src/table/infer.js';
 import { parseDate, parseDateBytes } from '../../../src/table/temporal.js';
 import type { FvType, Value } from '../../../src/table/types.js';
 import { typeToString } from '../../../src/table/types.js';
 import { parseFloatBytes, parseIntegerBytes, parseTimestampBytes, parseValueAs } from '../../../src/table/values.js';
-import { chunksOf, fromChunks, utf8 } from './byte-input.js';
+import { batchesOf, utf8 } from './byte-input.js';
 import { mutations, rng } from '../../helpers/random.js';
 
 /** Deterministic PRNG so failures reproduce. */
@@ -99,12 +99,6 @@ describe('byte parsers give what parseValueAs gives for the same text, or declin
     }
   });
 });
-
-async function batchesOf(text: string, chunkSize: number, batchSize: number): Promise<CsvBatch[]> {
-  const out: CsvBatch[] = [];
-  for await (const b of parseCsv(fromChunks(chunksOf(utf8(text), chunkSize)), { delimiter: 44, fileName: 't.csv', batchSize })) out.push(b);
-  return out;
-}
 
 /** A CSV field for `s`: quoted (doubling quotes) when it must be or when `quote` says so; null is an empty field. */
 function field(s: string | null, quote: boolean): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { FvError } from '../../../src/errors/FvError.js';
-import { parseCsv, type CsvBatch } from '../../../src/table/formats/csv-parser.js';
+import { CsvBatchRecycler, type CsvBatch } from '../../../src/table/formats/csv-batch.js';
+import { parseCsv } from '../../../src/table/formats/csv-parser.js';
 
 import { chunksOf, fromChunks, raw, split, utf8 } from './byte-input.js';
 
@@ -169,6 +170,20 @@ describe('parseCsv: values', () => {
     // Batches stay valid after later ones are parsed (a caller may hold them).
     expect(all.map(recordsOf).flat().map((r) => r.fields[0])).toEqual(['h', 'ab', 'cd', 'ef']);
     expect(recordsOf(all[0]!.slice(1))).toEqual([{ fields: ['ab'], line: 2 }]);
+  });
+
+  it('refills the arrays of batches given back, with the same records as fresh ones', async () => {
+    // Records of varying length (so the arrays grow between batches), multi-line fields, blank lines, a ragged chunking.
+    const parts = ['id,text\n'];
+    for (let r = 0; r < 3000; r++) parts.push(`${r},${r % 11 === 0 ? `"q\n${r}"` : 'x'.repeat(r % 97)}\n${r % 13 === 0 ? '\n' : ''}`);
+    const data = utf8(parts.join(''));
+    const recycler = new CsvBatchRecycler();
+    const recycled: CsvRecord[] = [];
+    for await (const b of parseCsv(fromChunks(chunksOf(data, 333)), { delimiter: 44, fileName: 't.csv', batchSize: 100, recycler })) {
+      recycled.push(...recordsOf(b));
+      recycler.release(b.slice(1)); // a slice gives back the same arrays
+    }
+    expect(recycled).toEqual(await records(chunksOf(data, 333), { batchSize: 100 }));
   });
 
   it('parses many records across chunk sizes with correct lines', async () => {
