@@ -1,15 +1,14 @@
 /**
  * Reads one chunk's gathered columns (the typed arrays ColumnStore.gather
  * gives for the chunk's rows, in chunk order) the way ColumnStore reads its
- * own columns: a cell's row encoding, a cell's value and a column's
- * extremes. A chunk's digest, statistics and key range are computed from
+ * own columns: a cell's value and a column's extremes (row encodings:
+ * gathered-rows.ts). A chunk's statistics and key range are computed from
  * these, so a worker thread that holds only the gathered arrays computes
  * exactly what the main thread would from the whole store.
  */
 import type { GatheredColumn } from './arrow/arrow-chunk.js';
 import { compareByteRanges, compareNumbers, scanExtremes } from './column-store.js';
 import type { Extremes } from './column-store.js';
-import type { RowEncoder } from './row-hash.js';
 import type { FvType, Value } from './types.js';
 import { compareValues } from './values.js';
 
@@ -17,31 +16,6 @@ const DECODER = new TextDecoder();
 
 function present(valid: Uint8Array | null, i: number): boolean {
   return valid === null || valid[i] !== 0;
-}
-
-/** Appends row i's cell to a row encoding: the bytes Column.encodeCell writes for the same cell. */
-export function encodeGatheredCell(g: GatheredColumn, t: FvType, i: number, enc: RowEncoder): void {
-  switch (g.kind) {
-    case 'number':
-      if (!present(g.valid, i)) enc.addNull();
-      else if (t.kind === 'float32' || t.kind === 'float64') enc.addFloat(g.values[i]!);
-      else enc.addIntNumber(g.values[i]!);
-      return;
-    case 'int64':
-      if (!present(g.valid, i)) enc.addNull();
-      else enc.addInt64Words(g.words[2 * i]!, g.words[2 * i + 1]!, t.kind !== 'uint64');
-      return;
-    case 'bool':
-      if (g.values[i] === 2) enc.addNull();
-      else enc.addBool(g.values[i] === 1);
-      return;
-    case 'utf8':
-      if (!present(g.valid, i)) enc.addNull();
-      else enc.addByteRange(g.bytes, g.offsets[i]!, g.offsets[i + 1]!);
-      return;
-    case 'values':
-      enc.add(g.values[i]!, t);
-  }
 }
 
 /** Row i's value, as Column.get gives it. */
