@@ -14,7 +14,7 @@
 import type { GatheredColumn } from './arrow/arrow-chunk.js';
 import { murmur3x86_128Range, RowDigest } from './row-hash.js';
 import type { RowEncoder } from './row-hash.js';
-import type { FvType } from './types.js';
+import type { FvType, Value } from './types.js';
 
 /** Rows encoded back to back: row i is bytes[starts[i], starts[i + 1]). Valid until the next encodeGatheredRows. */
 export interface EncodedRows {
@@ -23,7 +23,7 @@ export interface EncodedRows {
 }
 
 let bytes = new Uint8Array(64 * 1024);
-let view = new DataView(bytes.buffer);
+let bytesView = new DataView(bytes.buffer);
 let starts = new Int32Array(1024);
 let cursor = new Int32Array(1024);
 
@@ -69,90 +69,101 @@ function addWidths(g: GatheredColumn, t: FvType, n: number, width: Int32Array, v
   }
 }
 
-/** Writes column g's cell of every row at the row's cursor, advancing it. */
-function writeCells(g: GatheredColumn, t: FvType, n: number, at: Int32Array, valueEncoder: RowEncoder): void {
+// Each kind's cells are written by a function of its own, so each loop is
+// optimized for one kind (one function with every loop deoptimized as the
+// kinds alternated). A null writes tag 0, which the zeroed buffer holds already.
+
+function writeNumberCells(values: Float64Array, valid: Uint8Array | null, float: boolean, n: number, at: Int32Array): void {
   const out = bytes;
+  const view = bytesView;
+  for (let i = 0; i < n; i++) {
+    const p = at[i]!;
+    if (valid !== null && valid[i] === 0) {
+      at[i] = p + NULL_WIDTH;
+      continue;
+    }
+    out[p] = 1;
+    const v = values[i]!;
+    if (float) view.setFloat64(p + 1, v !== v ? NaN : v, true);
+    else {
+      const hi = Math.floor(v / 4294967296); // exact for |v| < 2^53
+      view.setUint32(p + 1, v - hi * 4294967296, true);
+      view.setInt32(p + 5, hi, true);
+    }
+    at[i] = p + NUMBER_WIDTH;
+  }
+}
+
+function writeInt64Cells(words: Uint32Array, valid: Uint8Array | null, signed: boolean, n: number, at: Int32Array): void {
+  const out = bytes;
+  const view = bytesView;
+  for (let i = 0; i < n; i++) {
+    const p = at[i]!;
+    if (valid !== null && valid[i] === 0) {
+      at[i] = p + NULL_WIDTH;
+      continue;
+    }
+    const hi = words[2 * i + 1]!;
+    out[p] = 1;
+    view.setUint32(p + 1, words[2 * i]!, true);
+    view.setUint32(p + 5, hi, true);
+    // Sign extension to 128 bits (the rest is zeroed already).
+    if (signed && hi >= 0x80000000) view.setInt32(p + 9, -1, true), view.setInt32(p + 13, -1, true);
+    at[i] = p + INT64_WIDTH;
+  }
+}
+
+function writeBoolCells(v: Uint8Array, n: number, at: Int32Array): void {
+  const out = bytes;
+  for (let i = 0; i < n; i++) {
+    const p = at[i]!;
+    const b = v[i]!;
+    if (b === 2) at[i] = p + NULL_WIDTH;
+    else {
+      out[p] = 1;
+      out[p + 1] = b;
+      at[i] = p + BOOL_WIDTH;
+    }
+  }
+}
+
+function writeUtf8Cells(src: Uint8Array, offsets: Int32Array, valid: Uint8Array | null, n: number, at: Int32Array): void {
+  const out = bytes;
+  const view = bytesView;
+  for (let i = 0; i < n; i++) {
+    const p = at[i]!;
+    if (valid !== null && valid[i] === 0) {
+      at[i] = p + NULL_WIDTH;
+      continue;
+    }
+    const a = offsets[i]!, len = offsets[i + 1]! - a;
+    out[p] = 1;
+    view.setUint32(p + 1, len, true);
+    const q = p + BYTES_HEADER;
+    // Most cells are short: a loop beats making a subarray for set().
+    if (len <= 32) for (let k = 0; k < len; k++) out[q + k] = src[a + k]!;
+    else out.set(src.subarray(a, a + len), q);
+    at[i] = q + len;
+  }
+}
+
+function writeValueCells(values: Value[], t: FvType, n: number, at: Int32Array, enc: RowEncoder): void {
+  for (let i = 0; i < n; i++) {
+    enc.reset();
+    enc.add(values[i]!, t);
+    bytes.set(enc.bytes(), at[i]!);
+    at[i]! += enc.length;
+  }
+}
+
+/** Writes column g's cell of every row at the row's cursor, advancing it. */
+function writeCells(g: GatheredColumn, t: FvType, n: number, at: Int32Array, enc: RowEncoder): void {
   switch (g.kind) {
-    case 'number': {
-      const { values, valid } = g;
-      const float = isFloat(t);
-      for (let i = 0; i < n; i++) {
-        const p = at[i]!;
-        if (valid !== null && valid[i] === 0) {
-          at[i] = p + NULL_WIDTH; // the buffer is zeroed: tag 0
-          continue;
-        }
-        out[p] = 1;
-        const v = values[i]!;
-        if (float) view.setFloat64(p + 1, v !== v ? NaN : v, true);
-        else {
-          const hi = Math.floor(v / 4294967296); // exact for |v| < 2^53
-          view.setUint32(p + 1, v - hi * 4294967296, true);
-          view.setInt32(p + 5, hi, true);
-        }
-        at[i] = p + NUMBER_WIDTH;
-      }
-      return;
-    }
-    case 'int64': {
-      const { words, valid } = g;
-      const signed = t.kind !== 'uint64';
-      for (let i = 0; i < n; i++) {
-        const p = at[i]!;
-        if (valid !== null && valid[i] === 0) {
-          at[i] = p + NULL_WIDTH;
-          continue;
-        }
-        const hi = words[2 * i + 1]!;
-        out[p] = 1;
-        view.setUint32(p + 1, words[2 * i]!, true);
-        view.setUint32(p + 5, hi, true);
-        // Sign extension to 128 bits (the rest is zeroed already).
-        if (signed && hi >= 0x80000000) view.setInt32(p + 9, -1, true), view.setInt32(p + 13, -1, true);
-        at[i] = p + INT64_WIDTH;
-      }
-      return;
-    }
-    case 'bool': {
-      const v = g.values;
-      for (let i = 0; i < n; i++) {
-        const p = at[i]!;
-        const b = v[i]!;
-        if (b === 2) at[i] = p + NULL_WIDTH;
-        else {
-          out[p] = 1;
-          out[p + 1] = b;
-          at[i] = p + BOOL_WIDTH;
-        }
-      }
-      return;
-    }
-    case 'utf8': {
-      const { valid, offsets, bytes: src } = g;
-      for (let i = 0; i < n; i++) {
-        const p = at[i]!;
-        if (valid !== null && valid[i] === 0) {
-          at[i] = p + NULL_WIDTH;
-          continue;
-        }
-        const a = offsets[i]!, len = offsets[i + 1]! - a;
-        out[p] = 1;
-        view.setUint32(p + 1, len, true);
-        const q = p + BYTES_HEADER;
-        // Most cells are short: a loop beats making a subarray for set().
-        if (len <= 32) for (let k = 0; k < len; k++) out[q + k] = src[a + k]!;
-        else out.set(src.subarray(a, a + len), q);
-        at[i] = q + len;
-      }
-      return;
-    }
-    case 'values':
-      for (let i = 0; i < n; i++) {
-        valueEncoder.reset();
-        valueEncoder.add(g.values[i]!, t);
-        out.set(valueEncoder.bytes(), at[i]!);
-        at[i]! += valueEncoder.length;
-      }
+    case 'number': return writeNumberCells(g.values, g.valid, isFloat(t), n, at);
+    case 'int64': return writeInt64Cells(g.words, g.valid, t.kind !== 'uint64', n, at);
+    case 'bool': return writeBoolCells(g.values, n, at);
+    case 'utf8': return writeUtf8Cells(g.bytes, g.offsets, g.valid, n, at);
+    case 'values': return writeValueCells(g.values, t, n, at, enc);
   }
 }
 
@@ -173,7 +184,7 @@ export function encodeGatheredRows(columns: readonly GatheredColumn[], types: re
   starts[n] = total;
   if (bytes.length < total) {
     bytes = new Uint8Array(Math.max(total, bytes.length * 2));
-    view = new DataView(bytes.buffer);
+    bytesView = new DataView(bytes.buffer);
   } else bytes.fill(0, 0, total);
   cursor.set(starts.subarray(0, n));
   for (let c = 0; c < columns.length; c++) writeCells(columns[c]!, types[c]!, n, cursor, enc);

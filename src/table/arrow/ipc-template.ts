@@ -164,10 +164,15 @@ export class IpcFileTemplate {
 const cache = new Map<string, IpcFileTemplate>();
 const CACHE_LIMIT = 64;
 
+/** Cache keys of field lists already seen: a table's chunks mostly share one list, and stringifying it per chunk showed in profiles. */
+const keys = new WeakMap<Field[], string>();
+
 /** The template for chunks of `fields` with `rows` rows. */
 export function ipcTemplate(fields: Field[], rows: number): IpcFileTemplate {
+  let fieldsKey = keys.get(fields);
+  if (fieldsKey === undefined) keys.set(fields, (fieldsKey = JSON.stringify(fields)));
   const empty = rows === 0;
-  const key = `${empty ? 0 : 1}${JSON.stringify(fields)}`;
+  const key = `${empty ? 0 : 1}${fieldsKey}`;
   let t = cache.get(key);
   if (t === undefined) {
     if (cache.size >= CACHE_LIMIT) cache.clear();
