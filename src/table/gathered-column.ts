@@ -7,7 +7,7 @@
  * exactly what the main thread would from the whole store.
  */
 import type { GatheredColumn } from './arrow/arrow-chunk.js';
-import { compareByteRanges, compareNumbers, scanExtremes } from './column-store.js';
+import { compareByteRanges, scanExtremes } from './column-store.js';
 import type { Extremes } from './column-store.js';
 import type { FvType, Value } from './types.js';
 import { compareValues } from './values.js';
@@ -52,15 +52,21 @@ function compareWords(w: Uint32Array, a: number, b: number, signed: boolean): nu
 // them, and a chunk's statistics cost a call or two per cell.
 
 function numberExtremes(v: Float64Array, valid: Uint8Array | null, n: number): Extremes {
-  let nulls = 0, minRow = -1, maxRow = -1;
+  let nulls = 0, minRow = -1, maxRow = -1, min = 0, max = 0;
   for (let i = 0; i < n; i++) {
-    if (valid !== null && valid[i] === 0) nulls++;
-    else if (minRow < 0) minRow = maxRow = i;
-    else {
-      const x = v[i]!;
-      if (compareNumbers(x, v[minRow]!) < 0) minRow = i;
-      if (compareNumbers(x, v[maxRow]!) > 0) maxRow = i;
+    if (valid !== null && valid[i] === 0) {
+      nulls++;
+      continue;
     }
+    const x = v[i]!;
+    if (minRow < 0) {
+      minRow = maxRow = i;
+      min = max = x;
+      continue;
+    }
+    // compareNumbers' order spelled out: NaN is greatest, ties (-0 and 0 too) keep the first row.
+    if (x < min || (min !== min && x === x)) (minRow = i), (min = x);
+    if (x > max || (x !== x && max === max)) (maxRow = i), (max = x);
   }
   return { nulls, minRow, maxRow };
 }
