@@ -68,15 +68,17 @@ export function chunkBoundaries(keyHashes: Uint32Array, p: ChunkingParams): numb
   return ends;
 }
 
-/** Rows hashed at a time: key columns are gathered a block at a time, so the gathered copies stay small. */
-const HASH_BLOCK_ROWS = 8192;
-
-/** Lane 0 of the hash of each row's columns `cols` (the key, or the whole row when unkeyed), in `order`. */
-function boundaryHashes(store: ColumnStore, order: Uint32Array | null, cols: number[], enc: RowEncoder): Uint32Array {
+/**
+ * Lane 0 of the hash of each row's columns `cols` (the key, or the whole row
+ * when unkeyed), in `order`. The columns are gathered `blockRows` rows at a
+ * time: the table's max_rows, so a block is never a bigger copy (nor closer
+ * to gather's 2 GiB limit for text) than gathering a chunk is.
+ */
+function boundaryHashes(store: ColumnStore, order: Uint32Array | null, cols: number[], enc: RowEncoder, blockRows: number): Uint32Array {
   const hashes = new Uint32Array(store.rowCount);
   const types = cols.map((c) => store.fields[c]!.type);
-  for (let start = 0; start < store.rowCount; start += HASH_BLOCK_ROWS) {
-    const end = Math.min(store.rowCount, start + HASH_BLOCK_ROWS);
+  for (let start = 0; start < store.rowCount; start += blockRows) {
+    const end = Math.min(store.rowCount, start + blockRows);
     const key = cols.map((c) => store.columns[c]!.gather(order, start, end));
     gatheredRowHashes0(key, types, end - start, enc, hashes, start);
   }
@@ -151,7 +153,7 @@ export class TableWriter {
 
   /** Adds the rows of `store` in `order` (null: as stored); they follow every row added before. */
   async add(store: ColumnStore, order: Uint32Array | null): Promise<void> {
-    const hashes = boundaryHashes(store, order, this.hashCols, this.enc);
+    const hashes = boundaryHashes(store, order, this.hashCols, this.enc, Math.max(1, this.params.max_rows));
     let start = 0;
     for (let r = 0; r < hashes.length; r++) {
       if (!this.cutter.endsAfter(hashes[r]!)) continue;
