@@ -10,10 +10,10 @@
 import { encodeArrowChunk } from './arrow/arrow-chunk.js';
 import type { GatheredColumn } from './arrow/arrow-chunk.js';
 import type { ColumnStore } from './column-store.js';
-import { encodeGatheredCell, gatheredExtremes, gatheredValue } from './gathered-column.js';
+import { gatheredExtremes, gatheredValue } from './gathered-column.js';
+import { gatheredRowDigest } from './gathered-rows.js';
 import type { ChunkRef, ColumnStats } from './manifest.js';
-import { murmur3x86_128, RowDigest } from './row-hash.js';
-import type { RowEncoder } from './row-hash.js';
+import type { RowDigest, RowEncoder } from './row-hash.js';
 import type { Field } from './types.js';
 import { formatValue } from './values.js';
 
@@ -44,24 +44,10 @@ function columnStats(chunk: GatheredChunk, c: number): ColumnStats {
   return { nulls, min: minRow < 0 ? null : formatValue(gatheredValue(g, t, minRow), t), max: maxRow < 0 ? null : formatValue(gatheredValue(g, t, maxRow), t) };
 }
 
-/** Sum of the row hashes of the chunk's rows. */
-function chunkDigest(chunk: GatheredChunk, enc: RowEncoder): RowDigest {
-  const { fields, columns } = chunk;
-  const h = new Uint32Array(4);
-  const digest = new RowDigest();
-  for (let i = 0; i < chunk.rows; i++) {
-    enc.reset();
-    for (let c = 0; c < columns.length; c++) encodeGatheredCell(columns[c]!, fields[c]!.type, i, enc);
-    murmur3x86_128(enc.bytes(), h, 0);
-    digest.add(h, 0);
-  }
-  return digest;
-}
-
 /** Encodes a gathered chunk; `keyIdx` are the key columns (none: an unkeyed table). */
 export function encodeGatheredChunk(chunk: GatheredChunk, keyIdx: readonly number[], enc: RowEncoder): EncodedChunk {
   const { fields, columns, rows } = chunk;
-  const digest = chunkDigest(chunk, enc);
+  const digest = gatheredRowDigest(columns, fields.map((f) => f.type), rows, enc);
   const bytes = encodeArrowChunk(fields, columns, rows);
   const ref: ChunkRef = { oid: '', rows, bytes: bytes.length, digest: digest.toHex(), columns: fields.map((_, c) => columnStats(chunk, c)) };
   if (keyIdx.length > 0) {

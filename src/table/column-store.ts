@@ -362,9 +362,14 @@ export class StringColumn implements Column {
       throw new FvError('TYPE_ERROR', `${total} bytes of ${this.type.kind} data exceed the 2 GiB limit of one chunk`, { hint: 'use large_utf8 or smaller chunks' });
     }
     const bytes = new Uint8Array(total);
+    const src = this.bytes;
     for (let i = start; i < end; i++) {
       const r = order === null ? i : order[i]!;
-      bytes.set(this.bytes.subarray(off[r]!, off[r + 1]!), offsets[i - start]!);
+      const a = off[r]!, b = off[r + 1]!;
+      const at = offsets[i - start]!;
+      // Most cells are short: a loop beats making a subarray (garbage) for set().
+      if (b - a <= 32) for (let k = a; k < b; k++) bytes[at + k - a] = src[k]!;
+      else bytes.set(src.subarray(a, b), at);
     }
     return { kind: 'utf8', bytes, offsets, valid: gatherValidity(this.valid, order, start, end) };
   }

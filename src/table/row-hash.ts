@@ -156,13 +156,18 @@ const C1 = 0x239b961b, C2 = 0xab0e9789, C3 = 0x38b34ae5, C4 = 0xa1e38b93;
 
 /** MurmurHash3 x86_128 of `data`, written as four uint32 lanes into `out` at `offset`. */
 export function murmur3x86_128(data: Uint8Array, out: Uint32Array, offset = 0, seed = 0): void {
-  const len = data.length;
+  murmur3x86_128Range(data, 0, data.length, out, offset, seed);
+}
+
+/** murmur3x86_128 of data[start, end): rows encoded back to back in one buffer are hashed without a subarray each. */
+export function murmur3x86_128Range(data: Uint8Array, start: number, end: number, out: Uint32Array, offset = 0, seed = 0): void {
+  const len = end - start;
   const nblocks = len >>> 4;
   let h1 = seed, h2 = seed, h3 = seed, h4 = seed;
   // Words are read byte by byte (little endian): a DataView per call was one
   // allocation per hashed row, and rows are hashed by the million.
   for (let i = 0; i < nblocks; i++) {
-    const p = i << 4;
+    const p = start + (i << 4);
     let k1 = data[p]! | (data[p + 1]! << 8) | (data[p + 2]! << 16) | (data[p + 3]! << 24);
     let k2 = data[p + 4]! | (data[p + 5]! << 8) | (data[p + 6]! << 16) | (data[p + 7]! << 24);
     let k3 = data[p + 8]! | (data[p + 9]! << 8) | (data[p + 10]! << 16) | (data[p + 11]! << 24);
@@ -176,7 +181,7 @@ export function murmur3x86_128(data: Uint8Array, out: Uint32Array, offset = 0, s
     k4 = Math.imul(k4, C4); k4 = rotl(k4, 18); k4 = Math.imul(k4, C1); h4 ^= k4;
     h4 = rotl(h4, 13); h4 = (h4 + h1) | 0; h4 = (Math.imul(h4, 5) + 0x32ac3b17) | 0;
   }
-  const tail = nblocks << 4;
+  const tail = start + (nblocks << 4);
   let k1 = 0, k2 = 0, k3 = 0, k4 = 0;
   switch (len & 15) {
     case 15: k4 ^= data[tail + 14]! << 16; // falls through

@@ -14,7 +14,8 @@ import type { BlobStore } from './blob-store.js';
 import type { ChunkRef, ChunkingParams, TableManifest, TableSchema } from './manifest.js';
 import { contentHash, MANIFEST_FORMAT } from './manifest.js';
 import { ColumnStore } from './column-store.js';
-import { murmur3x86_128, RowDigest, RowEncoder } from './row-hash.js';
+import { gatheredRowHashes0 } from './gathered-rows.js';
+import { RowDigest, RowEncoder } from './row-hash.js';
 import type { Field } from './types.js';
 import { typeToString } from './types.js';
 
@@ -67,15 +68,19 @@ export function chunkBoundaries(keyHashes: Uint32Array, p: ChunkingParams): numb
   return ends;
 }
 
-/** Lane 0 of the hash of each row's columns `cols` (the key, or the whole row when unkeyed), in `order`. */
-function boundaryHashes(store: ColumnStore, order: Uint32Array | null, cols: number[]): Uint32Array {
-  const enc = new RowEncoder();
-  const out = new Uint32Array(4);
+/**
+ * Lane 0 of the hash of each row's columns `cols` (the key, or the whole row
+ * when unkeyed), in `order`. The columns are gathered `blockRows` rows at a
+ * time: the table's max_rows, so a block is never a bigger copy (nor closer
+ * to gather's 2 GiB limit for text) than gathering a chunk is.
+ */
+function boundaryHashes(store: ColumnStore, order: Uint32Array | null, cols: number[], enc: RowEncoder, blockRows: number): Uint32Array {
   const hashes = new Uint32Array(store.rowCount);
-  for (let i = 0; i < store.rowCount; i++) {
-    store.encodeRow(order === null ? i : order[i]!, cols, enc);
-    murmur3x86_128(enc.bytes(), out, 0);
-    hashes[i] = out[0]!;
+  const types = cols.map((c) => store.fields[c]!.type);
+  for (let start = 0; start < store.rowCount; start += blockRows) {
+    const end = Math.min(store.rowCount, start + blockRows);
+    const key = cols.map((c) => store.columns[c]!.gather(order, start, end));
+    gatheredRowHashes0(key, types, end - start, enc, hashes, start);
   }
   return hashes;
 }
@@ -117,6 +122,8 @@ export class TableWriter {
   private readonly keyIdx: number[];
   private readonly hashCols: number[];
   private readonly cutter: ChunkCutter;
+  /** Encodes boxed key values (binary, decimal) for boundary hashes. */
+  private readonly enc = new RowEncoder();
   /** Rows of the chunk being filled, carried over from earlier pieces. */
   private carried: ColumnStore;
   private readonly total = new RowDigest();
@@ -146,7 +153,7 @@ export class TableWriter {
 
   /** Adds the rows of `store` in `order` (null: as stored); they follow every row added before. */
   async add(store: ColumnStore, order: Uint32Array | null): Promise<void> {
-    const hashes = boundaryHashes(store, order, this.hashCols);
+    const hashes = boundaryHashes(store, order, this.hashCols, this.enc, Math.max(1, this.params.max_rows));
     let start = 0;
     for (let r = 0; r < hashes.length; r++) {
       if (!this.cutter.endsAfter(hashes[r]!)) continue;
