@@ -212,3 +212,34 @@ export function gatheredRowHashes0(columns: readonly GatheredColumn[], types: re
     out[at + i] = h[0]!;
   }
 }
+
+/**
+ * Appends row i's cell of column g to `enc` (the bytes Column.encodeCell
+ * writes for the same cell): for hashing one row now and then, where
+ * encoding whole columns would cost more than it saves (the patch decision
+ * hashes a base row only when its cells differ from the new row's).
+ */
+export function encodeGatheredCell(g: GatheredColumn, t: FvType, i: number, enc: RowEncoder): void {
+  const absent = g.kind !== 'bool' && g.kind !== 'values' && g.valid !== null && g.valid[i] === 0;
+  switch (g.kind) {
+    case 'number':
+      if (absent) enc.addNull();
+      else if (isFloat(t)) enc.addFloat(g.values[i]!);
+      else enc.addIntNumber(g.values[i]!);
+      return;
+    case 'int64':
+      if (absent) enc.addNull();
+      else enc.addInt64Words(g.words[2 * i]!, g.words[2 * i + 1]!, t.kind !== 'uint64');
+      return;
+    case 'bool':
+      if (g.values[i] === 2) enc.addNull();
+      else enc.addBool(g.values[i] === 1);
+      return;
+    case 'utf8':
+      if (absent) enc.addNull();
+      else enc.addByteRange(g.bytes, g.offsets[i]!, g.offsets[i + 1]!);
+      return;
+    case 'values':
+      enc.add(g.values[i]!, t);
+  }
+}

@@ -1,12 +1,12 @@
 /**
  * gathered-rows.ts writes row encodings column by column; they must be,
  * byte for byte, what RowEncoder.add writes row by row for the same values
- * (docs/FORMAT.md section 7), since chunk digests, content hashes and chunk
+ * (docs/FORMAT.md section 7), whether written a column or a cell at a time, since chunk digests, content hashes and chunk
  * boundaries are made of their hashes.
  */
 import { describe, expect, it } from 'vitest';
 import { ColumnStore } from '../../../src/table/column-store.js';
-import { encodeGatheredRows, gatheredRowDigest, gatheredRowHashes0 } from '../../../src/table/gathered-rows.js';
+import { encodeGatheredCell, encodeGatheredRows, gatheredRowDigest, gatheredRowHashes0 } from '../../../src/table/gathered-rows.js';
 import { hashRows, murmur3x86_128, murmur3x86_128Range, RowDigest, RowEncoder } from '../../../src/table/row-hash.js';
 import { rng } from '../../helpers/random.js';
 import { randomTable } from '../../helpers/random-table.js';
@@ -27,6 +27,10 @@ describe('gathered row encodings', () => {
         t.fields.forEach((f, c) => expected.add(t.columns[c]![i]!, f.type));
         const got = rows.bytes.subarray(rows.starts[i]!, rows.starts[i + 1]!);
         if (!Buffer.from(got).equals(Buffer.from(expected.bytes()))) throw new Error(`table ${k} row ${i} encodes differently`);
+        // One row, cell by cell (the patch decision's form), writes the same bytes.
+        const single = new RowEncoder();
+        gathered.forEach((g, c) => encodeGatheredCell(g, types[c]!, i, single));
+        if (!Buffer.from(single.bytes()).equals(Buffer.from(expected.bytes()))) throw new Error(`table ${k} row ${i} encodes differently cell by cell`);
       }
       const { rowHashes } = hashRows(t.columns, types, t.rowCount, null);
       const sum = new RowDigest();
