@@ -203,6 +203,14 @@ export function gatheredRowDigest(columns: readonly GatheredColumn[], types: rea
   return digest;
 }
 
+/** The hash of each of rows 0..n of `columns`, 4 lanes a row (the row hashes of FORMAT.md section 7). */
+export function gatheredRowHashes(columns: readonly GatheredColumn[], types: readonly FvType[], n: number, enc: RowEncoder): Uint32Array {
+  const rows = encodeGatheredRows(columns, types, n, enc);
+  const out = new Uint32Array(4 * n);
+  for (let i = 0; i < n; i++) murmur3x86_128Range(rows.bytes, rows.starts[i]!, rows.starts[i + 1]!, out, 4 * i);
+  return out;
+}
+
 /** Lane 0 of the hash of each of rows 0..n of `columns`, into out[at..at + n). */
 export function gatheredRowHashes0(columns: readonly GatheredColumn[], types: readonly FvType[], n: number, enc: RowEncoder, out: Uint32Array, at: number): void {
   const rows = encodeGatheredRows(columns, types, n, enc);

@@ -20,16 +20,19 @@ import type { BlobStore } from '../blob-store.js';
 import { ColumnStore } from '../column-store.js';
 import type { SortedBatch } from '../external-sort.js';
 import { gatheredValue } from '../gathered-column.js';
-import { encodeGatheredCell } from '../gathered-rows.js';
+import { encodeGatheredCell, gatheredRowHashes } from '../gathered-rows.js';
 import type { ChunkingParams, ChunkRef, ColumnStats, TableManifest, TableSchema } from '../manifest.js';
 import { murmur3x86_128, RowDigest, RowEncoder } from '../row-hash.js';
 import type { Field, FvType, Value } from '../types.js';
 import { compareValues, formatValue, parseValueAs } from '../values.js';
 import { baseColumns, compareGatheredKeys } from './base-columns.js';
-import { hashStoreRows, patchBase, patchLimit, writePatch } from './patch-writer.js';
+import { patchBase, patchLimit, writePatch } from './patch-writer.js';
 
 /** Changed base chunks read ahead of the one being compared, so reading overlaps comparing. */
 const READ_AHEAD = 8;
+
+/** Encodes the binary and decimal cells of new rows for hashing (the typed kinds need no encoder). */
+const ROW_ENCODER = new RowEncoder();
 
 /** New rows of a batch in key order, with what the merge-join reads of them. */
 class SortedRows {
@@ -45,8 +48,9 @@ class SortedRows {
     keyIdx: number[],
   ) {
     const { store, order } = batch;
-    this.hashes = hashStoreRows(store, order);
     this.columns = store.columns.map((col) => col.gather(order, 0, store.rowCount));
+    // Hashed column by column from the gathered rows: the same hashes as row by row, at about half the cost.
+    this.hashes = gatheredRowHashes(this.columns, store.fields.map((f) => f.type), store.rowCount, ROW_ENCODER);
     this.keys = keyIdx.map((c) => this.columns[c]!);
   }
 

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ColumnStore } from '../../../src/table/column-store.js';
-import { encodeGatheredCell, encodeGatheredRows, gatheredRowDigest, gatheredRowHashes0 } from '../../../src/table/gathered-rows.js';
+import { encodeGatheredCell, encodeGatheredRows, gatheredRowDigest, gatheredRowHashes, gatheredRowHashes0 } from '../../../src/table/gathered-rows.js';
 import { hashRows, murmur3x86_128, murmur3x86_128Range, RowDigest, RowEncoder } from '../../../src/table/row-hash.js';
 import { rng } from '../../helpers/random.js';
 import { randomTable } from '../../helpers/random-table.js';
@@ -36,6 +36,7 @@ describe('gathered row encodings', () => {
       const sum = new RowDigest();
       for (let i = 0; i < t.rowCount; i++) sum.add(rowHashes, 4 * i);
       expect(gatheredRowDigest(gathered, types, t.rowCount, enc).toHex(), `table ${k}`).toBe(sum.toHex());
+      expect([...gatheredRowHashes(gathered, types, t.rowCount, enc)], `table ${k}`).toEqual([...rowHashes]);
       const lane0 = new Uint32Array(t.rowCount + 2);
       gatheredRowHashes0(gathered, types, t.rowCount, enc, lane0, 2);
       for (let i = 0; i < t.rowCount; i++) expect(lane0[2 + i]).toBe(rowHashes[4 * i]);
