@@ -39,7 +39,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { inflateSync, constants as zlibConstants } from 'node:zlib';
-import git from 'isomorphic-git';
+import { git } from '../storage/iso-git.js';
 import { FvError } from '../errors/FvError.js';
 import { parseDuration } from '../features/duration.js';
 import { decodeIndex } from '../storage/git-index.js';
