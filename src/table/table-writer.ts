@@ -22,8 +22,19 @@ import { typeToString } from './types.js';
 /** Chunks being encoded (in a worker) or written at a time. */
 const MAX_PENDING_CHUNKS = 16;
 
-/** Aim for chunks of about this many bytes of row data before compression. */
-const TARGET_CHUNK_BYTES = 64 * 1024;
+/**
+ * Aim for chunks of about this many bytes of row data before compression.
+ * Every chunk costs a fixed amount besides its bytes (a manifest entry of
+ * ~1.5 KB with its statistics, a git object, a thread hand-off to deflate,
+ * per-chunk gather and encoding set-up), so small chunks made every command
+ * pay per chunk: at 64 KiB a 1M-row table had 3010 chunks and a 4.5 MB
+ * manifest. At 256 KiB (751 chunks) the import of the bench's v1 took
+ * 3.32 / 3.43 s instead of 4.12 / 3.94 s, its commit 0.39 / 0.38 s instead
+ * of 0.57 / 0.46 s, and the object store 52 MB instead of 61 MB
+ * (docs/PERFORMANCE.md). Changing it affects only tables written from now
+ * on: a table keeps the chunking it was first written with.
+ */
+const TARGET_CHUNK_BYTES = 256 * 1024;
 
 /** Chooses chunking parameters for a new table from the width of its rows. */
 export function chooseChunking(avgRowBytes: number): ChunkingParams {

@@ -8,7 +8,7 @@
 import { describe, expect, it } from 'vitest';
 import { dataFile, expectGitClean, fails, git, newRepo, ok, treeState } from '../helpers.js';
 
-/** Every CSV-inferred type, nulls in each column, and a wide text column so the table has ~45 chunks. */
+/** Every CSV-inferred type, nulls in each column, and a wide text column: 24,000 rows make ~50 chunks. */
 function csv(rows: number, edit: (id: number) => boolean = () => false): string {
   const lines = ['id,big,score,flag,day,at,name,text'];
   let x = 99;
@@ -30,8 +30,8 @@ function csv(rows: number, edit: (id: number) => boolean = () => false): string 
   return lines.join('\n') + '\n';
 }
 
-const V1 = dataFile('workers-v1.csv', csv(7000));
-const V2 = dataFile('workers-v2.csv', csv(7000, (id) => id % 500 === 0));
+const V1 = dataFile('workers-v1.csv', csv(24000));
+const V2 = dataFile('workers-v2.csv', csv(24000, (id) => id % 500 === 0));
 
 function importAndCommit(env: Record<string, string>): { dir: string; trees: string[] } {
   const dir = newRepo();

@@ -11,10 +11,10 @@ import { describe, expect, it } from 'vitest';
 import { settle, table } from '../reliability/kill-harness.js';
 import { dataFile, expectGitClean, fails, git, newRepo, ok, treeState } from '../helpers.js';
 
-/** Rows for over 100 chunks (the default threshold for a pack): ~1300 of these narrow rows make a chunk. */
-const BIG = 150_000;
-/** Smaller tables, packed from 10 objects: as the default does for larger ones, faster. */
-const ROWS = 20_000;
+/** Rows for over 100 chunks (the default threshold for a pack): ~5,400 of these narrow rows make a chunk. */
+const BIG = 800_000;
+/** Smaller tables (~15 chunks), packed from 10 objects: as the default does for larger ones, faster. */
+const ROWS = 80_000;
 const PACK = { FV_PACK_MIN_OBJECTS: '10' };
 /** With this, every object of a command is written loose (the threshold is never reached). */
 const LOOSE = { FV_PACK_MIN_OBJECTS: '100000000' };
@@ -42,13 +42,18 @@ describe('an import writes one pack', () => {
     expectGitClean(dir);
     await settle();
 
-    const loose = newRepo();
-    ok(loose, ['import', big, '--table', 't', '--key', 'id', '-q'], { env: LOOSE });
-    ok(loose, ['commit', '-q', '-m', 'v1'], { env: LOOSE });
+    // The same table packed and loose (small enough to stay under the 16 MiB that opens a pack whatever the count).
+    const mid = dataFile('pack-mid.csv', table(ROWS, 3));
+    const [packed, loose] = [newRepo(), newRepo()];
+    for (const [repo, env] of [[packed, PACK], [loose, LOOSE]] as const) {
+      ok(repo, ['import', mid, '--table', 't', '--key', 'id', '-q'], { env });
+      ok(repo, ['commit', '-q', '-m', 'v1'], { env });
+    }
+    expect(packs(packed).length).toBeGreaterThan(0);
     expect(packs(loose)).toEqual([]);
-    expect(looseCount(loose)).toBeGreaterThan(objects);
-    expect(git(dir, ['rev-parse', 'HEAD^{tree}']).stdout).toBe(git(loose, ['rev-parse', 'HEAD^{tree}']).stdout);
-    expect(ok(dir, ['export', 't'])).toBe(ok(loose, ['export', 't']));
+    expect(looseCount(loose)).toBeGreaterThan(10);
+    expect(git(packed, ['rev-parse', 'HEAD^{tree}']).stdout).toBe(git(loose, ['rev-parse', 'HEAD^{tree}']).stdout);
+    expect(ok(packed, ['export', 't'])).toBe(ok(loose, ['export', 't']));
     await settle();
 
     // The same data again: every object exists, nothing is written.

@@ -44,8 +44,8 @@ function looseCount(dir: string): number {
 describe('a repository packed by git gc', () => {
   it('gives the same exports, diffs, logs and checkouts after gc as before, and fsck stays clean', async () => {
     const dir = newRepo();
-    const v1 = dataFile('packed-v1.csv', events(12000, () => false));
-    const v2 = dataFile('packed-v2.csv', events(12060, (i) => i % 97 === 5));
+    const v1 = dataFile('packed-v1.csv', events(48000, () => false));
+    const v2 = dataFile('packed-v2.csv', events(48060, (i) => i % 97 === 5));
     await okAsync(dir, ['import', v1, '--table', 'events', '--key', 'id', '-q']);
     await okAsync(dir, ['commit', '-q', '-m', 'v1']);
     await okAsync(dir, ['import', v2, '--table', 'events', '--key', 'id', '-q']);
@@ -54,7 +54,7 @@ describe('a repository packed by git gc', () => {
     await okAsync(dir, ['commit', '-q', '-m', 'small']);
     await okAsync(dir, ['tag', 'v-small']);
     const before = await observe(dir);
-    expect(before.exportV1.split('\n').filter(Boolean)).toHaveLength(12000);
+    expect(before.exportV1.split('\n').filter(Boolean)).toHaveLength(48000);
     expect(before.diffStat).toMatch(/events/);
 
     const gc = git(dir, ['gc', '--aggressive', '--prune=now', '-q']);
