@@ -43,7 +43,7 @@ import { git } from '../storage/iso-git.js';
 import { FvError } from '../errors/FvError.js';
 import { parseDuration } from '../features/duration.js';
 import { decodeIndex } from '../storage/git-index.js';
-import { tagTarget } from '../storage/git-object-parse.js';
+import { parseCommit, rawTreeEntries, tagTarget } from '../storage/git-object-parse.js';
 import { ObjectReader } from '../storage/object-reader.js';
 import type { RawObject } from '../storage/object-reader.js';
 import { PackIndex } from '../storage/pack-reader.js';
@@ -242,32 +242,6 @@ function objectSource(gitdir: string): (oid: string) => Promise<RawObject | null
   };
 }
 
-/** The tree and parents a commit names: its leading `tree` and `parent` header lines. */
-function commitLinks(data: Buffer): string[] {
-  const out: string[] = [];
-  for (const line of data.subarray(0, Math.max(0, data.indexOf('\n\n'))).toString('latin1').split('\n')) {
-    const m = /^(tree|parent) ([0-9a-f]{40})$/.exec(line);
-    if (m === null) break;
-    out.push(m[2]!);
-  }
-  return out;
-}
-
-/** A tree's entries as (id, kind): `<mode> <name>\0<20-byte id>` each. Submodule commits are left out. */
-function treeLinks(data: Buffer): Array<{ oid: string; blob: boolean }> {
-  const out: Array<{ oid: string; blob: boolean }> = [];
-  for (let pos = 0; pos < data.length; ) {
-    const space = data.indexOf(0x20, pos);
-    const nul = data.indexOf(0, space);
-    if (space < 0 || nul < 0 || nul + 21 > data.length) break;
-    const mode = data.subarray(pos, space).toString('latin1');
-    // A submodule's commit (mode 160000) lives in another repository.
-    if (!mode.startsWith('160')) out.push({ oid: data.subarray(nul + 1, nul + 21).toString('hex'), blob: !/^0?4/.test(mode) });
-    pos = nul + 21;
-  }
-  return out;
-}
-
 /** Marks everything reachable from the roots. Missing objects are skipped (a shallow or partial clone). */
 async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
   const seen = new Set<string>();
@@ -288,9 +262,17 @@ async function mark(gitdir: string, roots: Roots): Promise<Set<string>> {
     const o = await read(oid);
     if (o === null) continue;
     if (o.type === 'commit') {
-      for (const x of commitLinks(o.data)) queue.push({ oid: x, scan: false });
+      const c = parseCommit(oid, o.data);
+      queue.push({ oid: c.tree, scan: false }, ...c.parents.map((p) => ({ oid: p, scan: false })));
     } else if (o.type === 'tree') {
-      for (const e of treeLinks(o.data)) queue.push({ oid: e.oid, scan: false, blob: e.blob });
+      // Names unchecked: gc must reach everything native git may have committed.
+      const entries = rawTreeEntries(o.data);
+      // What a malformed tree names is unknown: deleting anything now would be a guess.
+      if (entries === undefined) throw new FvError('CORRUPT', `git tree ${oid} is malformed; gc removed nothing`, { hint: 'run `git fsck --full` to check the repository' });
+      for (const e of entries) {
+        // A submodule's commit lives in another repository.
+        if (e.type !== 'commit') queue.push({ oid: e.oid, scan: false, blob: e.type === 'blob' });
+      }
     } else if (o.type === 'tag') {
       queue.push({ oid: tagTarget(oid, o.data), scan: false });
     } else if (o.type === 'blob' && scan) {

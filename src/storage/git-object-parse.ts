@@ -53,21 +53,43 @@ function unsafeName(name: string): boolean {
   return name.length === 0 || name.includes('/') || name.includes('\\') || hfs === '.' || hfs === '..' || ntfs === '.git' || /^\.?git~[1-9]$/.test(ntfs);
 }
 
-export function parseTree(oid: string, data: Buffer): ParsedTreeEntry[] {
-  const entries: ParsedTreeEntry[] = [];
+/** A tree entry exactly as stored: the name unchecked (it may be unsafe), the mode zero-padded to six digits. */
+export interface RawTreeEntry {
+  mode: string;
+  path: string;
+  oid: string;
+  type: 'blob' | 'tree' | 'commit';
+}
+
+/**
+ * A tree's entries as stored (`<mode> <name>\0<20-byte id>` each), names
+ * unchecked: for callers that must see every entry (validating received
+ * history, marking for gc). Undefined when the bytes are not a tree.
+ */
+export function rawTreeEntries(data: Buffer): RawTreeEntry[] | undefined {
+  const entries: RawTreeEntry[] = [];
   let pos = 0;
   while (pos < data.length) {
     const space = data.indexOf(0x20, pos);
     const nul = data.indexOf(0, pos);
-    if (space < 0 || nul < 0 || space > nul || nul + 21 > data.length) throw bad(oid, 'malformed tree entry');
-    const mode = modeOf(data.subarray(pos, space).toString('latin1'), oid);
-    const name = data.subarray(space + 1, nul).toString('utf8');
-    if (unsafeName(name)) throw new FvError('CORRUPT', `git tree ${oid} holds an unsafe path ${JSON.stringify(name)}`);
+    if (space < 0 || nul < 0 || space > nul || nul + 21 > data.length) return undefined;
+    const mode = data.toString('latin1', pos, space).padStart(6, '0');
     const type = mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
-    entries.push({ mode, path: name, oid: data.subarray(nul + 1, nul + 21).toString('hex'), type });
+    entries.push({ mode, path: data.toString('utf8', space + 1, nul), oid: data.toString('hex', nul + 1, nul + 21), type });
     pos = nul + 21;
   }
   return entries;
+}
+
+/** A tree's entries with modes normalised as isomorphic-git does; a malformed tree or an unsafe name is CORRUPT. */
+export function parseTree(oid: string, data: Buffer): ParsedTreeEntry[] {
+  const raw = rawTreeEntries(data);
+  if (raw === undefined) throw bad(oid, 'malformed tree entry');
+  return raw.map((e) => {
+    const mode = modeOf(e.mode, oid);
+    if (unsafeName(e.path)) throw new FvError('CORRUPT', `git tree ${oid} holds an unsafe path ${JSON.stringify(e.path)}`);
+    return { mode, path: e.path, oid: e.oid, type: mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob' };
+  });
 }
 
 /** Header lines (continuation lines, which start with a space, joined to the one before) and the message. */

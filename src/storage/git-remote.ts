@@ -11,6 +11,8 @@
  */
 import * as nodeFs from 'node:fs';
 import git from 'isomorphic-git';
+import { rawTreeEntries } from './git-object-parse.js';
+import type { RawTreeEntry } from './git-object-parse.js';
 import type { GitAuth, GitHttpRequest, GitHttpResponse, HttpClient } from 'isomorphic-git';
 import nodeHttp from 'isomorphic-git/http/node';
 import { FvError } from '../errors/FvError.js';
@@ -289,13 +291,7 @@ export async function deleteRemote(dir: string, gitdir: string, name: string): P
   await git.deleteRemote({ fs: remoteFs, dir, gitdir, remote: name });
 }
 
-export interface RawTreeEntry {
-  mode: string;
-  /** The name exactly as stored (it may be unsafe: that is what the caller checks). */
-  path: string;
-  oid: string;
-  type: 'blob' | 'tree' | 'commit';
-}
+export type { RawTreeEntry };
 
 /**
  * Reads a tree without isomorphic-git's parser, which refuses some unsafe
@@ -311,18 +307,7 @@ export async function readRawTree(gitdir: string, oid: string, cache: object): P
     throw e;
   }
   if (r.type !== 'tree') throw new FvError('UNSAFE_REMOTE', `refusing what the remote sent: ${oid} is a ${r.type}, not a tree`);
-  const buf = Buffer.from(r.object as Uint8Array);
-  const out: RawTreeEntry[] = [];
-  let i = 0;
-  while (i < buf.length) {
-    const sp = buf.indexOf(0x20, i);
-    const nul = buf.indexOf(0x00, sp + 1);
-    if (sp < 0 || nul < 0 || nul + 21 > buf.length) throw new FvError('UNSAFE_REMOTE', `refusing what the remote sent: tree ${oid} is malformed`);
-    const rawMode = buf.toString('latin1', i, sp);
-    const mode = rawMode.padStart(6, '0');
-    const type = mode === '040000' ? 'tree' : mode === '160000' ? 'commit' : 'blob';
-    out.push({ mode, path: buf.toString('utf8', sp + 1, nul), oid: buf.toString('hex', nul + 1, nul + 21), type });
-    i = nul + 21;
-  }
-  return out;
+  const entries = rawTreeEntries(Buffer.from(r.object as Uint8Array));
+  if (entries === undefined) throw new FvError('UNSAFE_REMOTE', `refusing what the remote sent: tree ${oid} is malformed`);
+  return entries;
 }

@@ -10,16 +10,16 @@ export function rng(seed: number): () => number {
 }
 
 /**
- * The seeds, then `count` random edits of them (up to two replaced,
- * inserted or deleted characters each) over an alphabet of the characters
- * the grammars under test care about.
+ * The seeds, then `count` random edits of them (`minEdits` to `minEdits` + 2
+ * replaced, inserted or deleted characters each) over an alphabet of the
+ * characters the grammars under test care about.
  */
-export function mutations(seeds: string[], seed: number, count: number, alphabet: string): string[] {
+export function mutations(seeds: string[], seed: number, count: number, alphabet: string, minEdits = 0): string[] {
   const r = rng(seed);
   const out = [...seeds];
   for (let n = 0; n < count; n++) {
     const chars = [...seeds[Math.floor(r() * seeds.length)]!];
-    const edits = Math.floor(r() * 3);
+    const edits = minEdits + Math.floor(r() * 3);
     for (let e = 0; e < edits; e++) {
       const p = Math.floor(r() * (chars.length + 1));
       const c = alphabet[Math.floor(r() * alphabet.length)]!;
